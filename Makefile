@@ -1,0 +1,52 @@
+# Every target builds what it needs; `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-fast test-install lint format sandbox-up sandbox-down bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: requirements/dev.in platform-plugin/pyproject.toml pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/dev.in
+	$(BIN)/pip install -q -e platform-plugin
+	touch $@
+
+install: $(VENV)/.installed ## dev virtualenv (.venv): Tutor, the plugin, the in-platform app, test tools
+	@# The plugin is installed as a wheel (not editable) so the openedx build context
+	@# carries the in-platform app's files exactly as a released wheel does.
+	$(BIN)/pip install -q --no-deps --force-reinstall .
+
+demo: install ## the main job on the embedded default (sandbox LMS + embedded ClickHouse)
+	$(BIN)/python -m sandbox.demo
+
+test: install lint ## every test tier that runs on this machine
+	$(BIN)/python -m pytest -q tests
+
+test-fast: install ## fast tier only (no throw-away virtualenvs)
+	$(BIN)/python -m pytest -q -m "not install" tests
+
+lint: install ## ruff check + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+sandbox-up: install ## start the embedded ClickHouse (HTTP on 127.0.0.1:$${ASPECTS_SANDBOX_CLICKHOUSE_PORT:-8123}) with the schema applied
+	$(BIN)/python -m sandbox.clickhouse_server up
+
+sandbox-down: install ## stop the embedded ClickHouse
+	$(BIN)/python -m sandbox.clickhouse_server down
+
+bench: install ## run every benchmark and print figures and ratios
+	$(BIN)/python -m benchmarks
+
+clean: ## remove the virtualenv and sandbox data
+	rm -rf $(VENV) .sandbox

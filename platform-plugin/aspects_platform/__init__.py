@@ -1,0 +1,1 @@
+"""Aspects in-platform app: ClickHouse event sinks and Superset embedding for Open edX."""

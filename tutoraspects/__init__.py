@@ -1,0 +1,1 @@
+"""Tutor plugin for Open edX analytics (Aspects)."""

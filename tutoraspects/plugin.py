@@ -1,0 +1,1 @@
+"""Tutor plugin `aspects`: hooks only (placeholder until the foundation lands)."""
