@@ -31,6 +31,9 @@ test: install lint ## every test tier that runs on this machine
 test-fast: install ## fast tier only (no throw-away virtualenvs)
 	$(BIN)/python -m pytest -q -m "not install" tests
 
+test-install: install ## install tier only: throw-away virtualenvs, the plugin beside Tutor 20 and the latest
+	$(BIN)/python -m pytest -q -m install tests/install
+
 lint: install ## ruff check + format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,0 +1,67 @@
+"""Django app config, registered in the LMS and CMS through edx-django-utils plugin entry points."""
+
+from django.apps import AppConfig
+from edx_django_utils.plugins.constants import PluginSettings, PluginSignals
+
+LMS = "lms.djangoapp"
+CMS = "cms.djangoapp"
+
+#: Platform signals this app listens to, by dotted path. Model ``post_save`` receivers are
+#: connected in ``ready()`` instead, because their models come from the MODEL_CONFIG setting.
+PLATFORM_RECEIVERS = [
+    {
+        PluginSignals.RECEIVER_FUNC_NAME: "on_course_published",
+        PluginSignals.SIGNAL_PATH: "xmodule.modulestore.django.COURSE_PUBLISHED",
+    },
+    {
+        PluginSignals.RECEIVER_FUNC_NAME: "on_enrollment_status_change",
+        PluginSignals.SIGNAL_PATH: "common.djangoapps.student.signals.ENROLL_STATUS_CHANGE",
+    },
+    {
+        PluginSignals.RECEIVER_FUNC_NAME: "on_user_retirement",
+        PluginSignals.SIGNAL_PATH: (
+            "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_MISC"
+        ),
+    },
+]
+
+
+def _settings_config() -> dict:
+    paths = {
+        "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
+        "production": {PluginSettings.RELATIVE_PATH: "settings.production"},
+    }
+    return {LMS: paths, CMS: paths}
+
+
+def _signals_config() -> dict:
+    return {PluginSignals.RELATIVE_PATH: "signals", PluginSignals.RECEIVERS: PLATFORM_RECEIVERS}
+
+
+class AspectsPlatformConfig(AppConfig):
+    """ClickHouse event sinks and the ``dump_data_to_clickhouse`` command."""
+
+    name = "aspects_platform"
+    verbose_name = "Aspects"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        PluginSettings.CONFIG: _settings_config(),
+        PluginSignals.CONFIG: {LMS: _signals_config(), CMS: _signals_config()},
+    }
+
+    def ready(self) -> None:
+        """Apply setting defaults and connect every receiver whose sender can be imported.
+
+        The platform connects ``PLATFORM_RECEIVERS`` itself; connecting them here too (same
+        ``dispatch_uid``) makes the app work in any Django project, e.g. the sandbox LMS.
+        """
+        from django.conf import settings
+
+        from aspects_platform import signals
+        from aspects_platform.settings.common import defaults
+
+        for name, value in defaults().items():
+            if not hasattr(settings, name):
+                setattr(settings, name, value)
+        signals.connect_receivers()

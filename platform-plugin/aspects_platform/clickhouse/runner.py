@@ -1,0 +1,86 @@
+"""Apply the versioned migrations in order and record them in a migrations table."""
+
+from dataclasses import dataclass
+
+from .identifiers import quote_identifier
+from .schema import Migration, SchemaSettings, load_migrations, replicated_engine
+
+MIGRATIONS_TABLE = "aspects_schema_migrations"
+
+
+class MigrationChecksumError(RuntimeError):
+    """An applied migration's file changed since it was applied."""
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    version: int
+    name: str
+    checksum: str
+
+
+def migrations_table(settings: SchemaSettings) -> str:
+    """Fully qualified, back-quoted name of the migrations table."""
+    return f"{quote_identifier(settings.event_sink_database)}.{quote_identifier(MIGRATIONS_TABLE)}"
+
+
+def bootstrap_statements(settings: SchemaSettings) -> list[str]:
+    """Create the event sink database and the migrations table if missing."""
+    database = quote_identifier(settings.event_sink_database)
+    create_table = (
+        f"CREATE TABLE IF NOT EXISTS {migrations_table(settings)} {settings.on_cluster} ("
+        "version UInt32, name String, checksum String, "
+        "applied_at DateTime64(6, 'UTC') DEFAULT now64(6)"
+        ") ENGINE = MergeTree() ORDER BY version"
+    )
+    if settings.cluster:
+        create_table = replicated_engine(create_table)
+    return [f"CREATE DATABASE IF NOT EXISTS {database} {settings.on_cluster}", create_table]
+
+
+def applied_migrations(client, settings: SchemaSettings) -> dict[int, AppliedMigration]:
+    """What the migrations table records, by version."""
+    rows = client.query(
+        f"SELECT version, any(name), any(checksum) FROM {migrations_table(settings)} "  # noqa: S608 identifiers validated
+        "GROUP BY version ORDER BY version"
+    ).result_rows
+    return {int(v): AppliedMigration(int(v), n, c) for v, n, c in rows}
+
+
+def apply_migrations(
+    client, settings: SchemaSettings, migrations: list[Migration] | None = None
+) -> list[Migration]:
+    """Apply every migration not yet recorded; return those applied now (empty = up to date).
+
+    Each statement is idempotent (``IF NOT EXISTS``), so a run that stopped half-way is simply
+    run again. A recorded migration whose file changed raises MigrationChecksumError.
+    """
+    migrations = load_migrations() if migrations is None else migrations
+    for statement in bootstrap_statements(settings):
+        client.command(statement)
+    done = applied_migrations(client, settings)
+    for migration in migrations:
+        recorded = done.get(migration.version)
+        if recorded and recorded.checksum != migration.checksum:
+            raise MigrationChecksumError(
+                f"migration {migration.version:04d}_{migration.name} changed after it was "
+                f"applied (recorded checksum {recorded.checksum[:12]}…, file "
+                f"{migration.checksum[:12]}…): add a new migration instead of editing it"
+            )
+    applied = []
+    for migration in migrations:
+        if migration.version in done:
+            continue
+        for statement in migration.statements(settings):
+            client.command(statement)
+        client.command(
+            f"INSERT INTO {migrations_table(settings)} (version, name, checksum) "  # noqa: S608
+            "VALUES ({version:UInt32}, {name:String}, {checksum:String})",
+            parameters={
+                "version": migration.version,
+                "name": migration.name,
+                "checksum": migration.checksum,
+            },
+        )
+        applied.append(migration)
+    return applied

@@ -1,0 +1,80 @@
+"""One ClickHouse user per service, with the least privileges it needs.
+
+Passwords never appear in SQL: Python computes ``sha256(password + salt)`` and the statement
+carries ``IDENTIFIED WITH sha256_hash BY '<hex>' SALT '<hex>'`` (both validated hex).
+``CREATE USER IF NOT EXISTS`` then ``ALTER USER`` keeps the password in sync on every run, and
+the first ``GRANT ... WITH REPLACE OPTION`` drops privileges that a service no longer needs.
+"""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from .identifiers import quote_identifier
+from .schema import SchemaSettings
+
+HEX = re.compile(r"^[0-9a-f]+$")
+PII_TABLES = ("user_profile", "external_id")
+
+
+@dataclass(frozen=True)
+class ServiceUser:
+    """A service's ClickHouse login. ``service`` is one of SERVICES."""
+
+    service: str
+    name: str
+    password: str = field(repr=False)
+
+
+SERVICES = ("lms", "superset", "ralph")
+
+
+def grants(service: str, settings: SchemaSettings) -> list[str]:
+    """The privileges of ``service``, as ``<privileges> ON <object>`` clauses."""
+    sink = quote_identifier(settings.event_sink_database)
+    xapi = quote_identifier(settings.xapi_database)
+    xapi_table = f"{xapi}.{quote_identifier(settings.xapi_table)}"
+    if service == "lms":
+        return [f"INSERT, SELECT ON {sink}.*"] + [
+            f"ALTER DELETE ON {sink}.{quote_identifier(table)}" for table in PII_TABLES
+        ]
+    if service == "superset":
+        return [f"SELECT ON {sink}.*", f"SELECT ON {xapi}.*"]
+    if service == "ralph":
+        return [f"INSERT, SELECT ON {xapi_table}"]
+    raise ValueError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+
+
+def sha256_hash(password: str, salt: str) -> str:
+    """Hex of sha256(password + salt), as ClickHouse's ``sha256_hash ... SALT`` expects."""
+    return hashlib.sha256((password + salt).encode("utf-8")).hexdigest()
+
+
+def user_statements(
+    user: ServiceUser, settings: SchemaSettings, salt: str | None = None
+) -> list[str]:
+    """CREATE USER IF NOT EXISTS, ALTER USER (password sync) and the GRANTs for ``user``."""
+    salt = salt or secrets.token_hex(16)
+    digest = sha256_hash(user.password, salt)
+    if not (HEX.match(salt) and HEX.match(digest)):
+        raise ValueError("salt and hash must be lowercase hex")
+    name = quote_identifier(user.name, "user name")
+    cluster = f" {settings.on_cluster}" if settings.cluster else ""
+    identified = f"IDENTIFIED WITH sha256_hash BY '{digest}' SALT '{salt}'"
+    statements = [
+        f"CREATE USER IF NOT EXISTS {name}{cluster} {identified}",
+        f"ALTER USER {name}{cluster} {identified}",
+    ]
+    for index, clause in enumerate(grants(user.service, settings)):
+        replace = " WITH REPLACE OPTION" if index == 0 else ""
+        statements.append(f"GRANT{cluster} {clause} TO {name}{replace}")
+    return statements
+
+
+def apply_users(client, users: list[ServiceUser], settings: SchemaSettings) -> list[str]:
+    """Create/update every user and its grants; return the user names handled."""
+    for user in users:
+        for statement in user_statements(user, settings):
+            client.command(statement)
+    return [user.name for user in users]

@@ -1,0 +1,255 @@
+"""Bulk dump of one object type: keyset pages read here, encoded and sent by a sender thread.
+
+The main thread reads page N+1 from the LMS database while the sender thread encodes and
+INSERTs page N (a bounded queue keeps at most ``QUEUE_SLOTS`` pages in memory).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from aspects_platform.sinks import CourseOverviewSink, DumpRun, ModelSink
+
+QUEUE_SLOTS = 2
+_STOP = object()
+
+
+@dataclass
+class DumpOptions:
+    """What to dump and how fast (the command's flags)."""
+
+    batch_size: int = 10_000
+    sleep_time: float = 0.0
+    ids: Sequence[Any] | None = None
+    ids_to_skip: Sequence[Any] | None = None
+    start_pk: Any = None
+    limit: int | None = None
+    force: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class DumpResult:
+    """What a run did."""
+
+    object_name: str
+    candidates: int
+    dumped: int = 0
+    batches: int = 0
+    resume_pk: Any = None
+    seconds: float = 0.0
+    dump_id: str = ""
+    dry_run: bool = False
+
+    @property
+    def rate(self) -> float:
+        """Rows per second."""
+        return self.dumped / self.seconds if self.seconds > 0 else 0.0
+
+
+class DumpFailed(RuntimeError):
+    """A batch could not be written; ``result.resume_pk`` is where to start again."""
+
+    def __init__(self, result: DumpResult, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.result = result
+        self.error = error
+
+
+@dataclass
+class Progress:
+    """One line per batch on ``stream``: done/total, rate, ETA and the resume point."""
+
+    object_name: str
+    total: int
+    stream: TextIO
+    verb: str = "dumped"
+    started: float = field(default_factory=time.monotonic)
+
+    def batch_done(self, done: int, resume_pk: Any) -> None:
+        """Print progress after a batch."""
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = done / elapsed
+        left = max(self.total - done, 0)
+        eta = f"{left / rate:.0f}s" if rate > 0 else "?"
+        percent = 100.0 * done / self.total if self.total else 100.0
+        self.stream.write(
+            f"{self.object_name}: {self.verb} {done:,}/{self.total:,} ({percent:.1f}%) "
+            f"{rate:,.0f} rows/s ETA {eta}; resume with --start_pk {resume_pk}\n"
+        )
+        self.stream.flush()
+
+
+class BatchSender:
+    """A thread that writes queued batches in order and records the last pk written."""
+
+    def __init__(self, write: Callable[[Sequence[Any]], int], progress: Progress) -> None:
+        self._write = write
+        self._progress = progress
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SLOTS)
+        self._abort = threading.Event()
+        self.error: BaseException | None = None
+        self.done = 0
+        self.batches = 0
+        self.resume_pk: Any = None
+        self._thread = threading.Thread(target=self._run, name="clickhouse-sender", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP or self._abort.is_set():
+                return
+            rows, resume_pk = item
+            try:
+                self.done += self._write(rows) if rows else 0
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                self.error = exc
+                return
+            self.batches += 1
+            self.resume_pk = resume_pk
+            self._progress.batch_done(self.done, resume_pk)
+
+    def put(self, rows: Sequence[Any], resume_pk: Any) -> None:
+        """Queue a batch (blocks while the queue is full); raises the sender's error."""
+        while True:
+            if self.error is not None or not self._thread.is_alive():
+                raise self.error or RuntimeError("the ClickHouse sender thread stopped")
+            try:
+                self._queue.put((rows, resume_pk), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self) -> None:
+        """Wait for every queued batch; raises the sender's error."""
+        while self._thread.is_alive():
+            try:
+                self._queue.put(_STOP, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        """Stop after the batch in progress (used when the reader fails)."""
+        self._abort.set()
+        try:
+            self._queue.put_nowait(_STOP)
+        except queue.Full:
+            pass
+        self._thread.join()
+
+
+def filtered_queryset(sink: ModelSink, options: DumpOptions):
+    """The sink's queryset narrowed by ``--ids``, ``--ids_to_skip`` and ``--start_pk``."""
+    queryset = sink.queryset()
+    if options.ids:
+        queryset = queryset.filter(pk__in=[sink.parse_pk(i) for i in options.ids])
+    if options.ids_to_skip:
+        queryset = queryset.exclude(pk__in=[sink.parse_pk(i) for i in options.ids_to_skip])
+    if options.start_pk is not None:
+        queryset = queryset.filter(pk__gt=sink.parse_pk(options.start_pk))
+    return queryset
+
+
+def keyset_pages(sink: ModelSink, queryset, next_size: Callable[[], int]) -> Iterator[list]:
+    """Pages of raw rows by ``pk > last ORDER BY pk LIMIT n`` (no OFFSET, flat cost)."""
+    last = None
+    while True:
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        size = next_size()
+        if size <= 0:
+            return
+        rows = list(sink.values(page.order_by("pk"))[:size])
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1][0]
+
+
+def dump(
+    sink: ModelSink,
+    options: DumpOptions,
+    client_factory: Callable[[], Any],
+    database: str,
+    stream: TextIO,
+) -> DumpResult:
+    """Dump the objects selected by ``options``; raises DumpFailed with the resume point."""
+    queryset = filtered_queryset(sink, options)
+    candidates = queryset.count()
+    total = candidates if options.limit is None else min(candidates, options.limit)
+    run = DumpRun.start()
+    result = DumpResult(sink.object_name, total, dump_id=run.dump_id, dry_run=options.dry_run)
+    result.resume_pk = options.start_pk
+    started = time.monotonic()
+    sender: BatchSender | None = None
+    try:
+        client = None
+        changed = None
+        if isinstance(sink, CourseOverviewSink) and not options.force:
+            client = client_factory()
+            keys = [str(sink.parse_pk(i)) for i in options.ids] if options.ids else None
+            changed = sink.changed_filter(sink.dumped_modified(client, database, keys))
+        if not options.dry_run and client is None:
+            client = client_factory()
+
+        def write(prepared: Sequence[Any]) -> int:
+            if options.dry_run:
+                return len(prepared)
+            return sink.write(client, database, prepared, run)
+
+        verb = "would dump" if options.dry_run else "dumped"
+        sender = BatchSender(write, Progress(sink.object_name, total, stream, verb))
+        remaining = options.limit
+
+        def next_size() -> int:
+            # Without a staleness filter a page never reads more than the limit still allows.
+            if remaining is None or changed is not None:
+                return options.batch_size
+            return min(options.batch_size, remaining)
+
+        for rows in keyset_pages(sink, queryset, next_size):
+            resume_pk = rows[-1][0]
+            if changed is not None:
+                rows = [row for row in rows if changed(row)]
+            if remaining is not None and len(rows) >= remaining:
+                rows = rows[:remaining]
+                resume_pk = rows[-1][0] if rows else resume_pk
+            if remaining is not None:
+                remaining -= len(rows)
+            prepared = rows if options.dry_run else sink.prepare(rows, run)
+            sender.put(prepared, resume_pk)
+            if remaining == 0:
+                break
+            if options.sleep_time:
+                time.sleep(options.sleep_time)
+        sender.finish()
+    except BaseException as exc:
+        error = exc
+        if sender is not None:
+            sender.abort()
+            error = sender.error or exc
+        _collect(result, sender, started)
+        raise DumpFailed(result, error) from error
+    _collect(result, sender, started)
+    return result
+
+
+def _collect(result: DumpResult, sender: BatchSender | None, started: float) -> None:
+    result.seconds = time.monotonic() - started
+    if sender is None:
+        return
+    result.dumped = sender.done
+    result.batches = sender.batches
+    if sender.resume_pk is not None:
+        result.resume_pk = sender.resume_pk

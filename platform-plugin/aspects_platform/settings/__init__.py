@@ -1,0 +1,1 @@
+"""Plugin settings for the LMS and CMS (``common`` defaults, ``production`` overrides)."""

@@ -1,0 +1,136 @@
+"""Signal receivers: after the transaction commits, enqueue the task that writes ClickHouse.
+
+Enablement is checked here (nothing is enqueued for a disabled sink) and again in the task.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models.signals import post_save
+
+from aspects_platform import tasks
+from aspects_platform.sinks import (
+    CourseEnrollmentSink,
+    CourseOverviewSink,
+    ExternalIdSink,
+    UserProfileSink,
+    UserRetirementSink,
+    get_model,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _enqueue_after_commit(task, *args: Any, using: str | None = None) -> None:
+    """Send ``task`` once the current transaction commits (at once outside a transaction)."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:
+            # Never break the LMS request that saved the object; the dump command can backfill.
+            log.exception("Could not enqueue %s%r", task.name, args)
+
+    transaction.on_commit(send, using=using or DEFAULT_DB_ALIAS)
+
+
+def on_user_profile_saved(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_save of UserProfile."""
+    if UserProfileSink.is_enabled():
+        _enqueue_after_commit(
+            tasks.dump_object_to_clickhouse, "user_profile", instance.pk, using=using
+        )
+
+
+def on_external_id_saved(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_save of ExternalId."""
+    if ExternalIdSink.is_enabled():
+        _enqueue_after_commit(
+            tasks.dump_object_to_clickhouse, "external_id", instance.pk, using=using
+        )
+
+
+def on_enrollment_status_change(sender, user=None, course_id=None, **kwargs) -> None:
+    """ENROLL_STATUS_CHANGE: write the enrollment once the change is committed."""
+    if user is None or course_id is None or not CourseEnrollmentSink.is_enabled():
+        return
+    user_id, course_key = user.pk, course_id
+
+    def send() -> None:
+        model = get_model(CourseEnrollmentSink.object_name)
+        pk = (
+            model._default_manager.filter(user_id=user_id, course_id=course_key)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pk is None:
+            log.warning("No enrollment of user %s in %s to dump", user_id, course_key)
+            return
+        try:
+            tasks.dump_object_to_clickhouse.delay(CourseEnrollmentSink.object_name, pk)
+        except Exception:
+            log.exception("Could not enqueue the dump of enrollment %s", pk)
+
+    transaction.on_commit(send)
+
+
+def on_course_published(sender, course_key=None, **kwargs) -> None:
+    """COURSE_PUBLISHED: write the course's blocks and overview."""
+    if course_key is not None and CourseOverviewSink.is_enabled():
+        _enqueue_after_commit(tasks.dump_course_to_clickhouse, str(course_key))
+
+
+def on_user_retirement(sender, user=None, **kwargs) -> None:
+    """USER_RETIRE_LMS_MISC: delete the user's rows from every PII table."""
+    if user is not None and UserRetirementSink.is_enabled():
+        _enqueue_after_commit(tasks.retire_user_from_clickhouse, user.pk)
+
+
+#: Model post_save receivers: (MODEL_CONFIG object name, receiver).
+MODEL_RECEIVERS: tuple[tuple[str, Callable], ...] = (
+    ("user_profile", on_user_profile_saved),
+    ("external_id", on_external_id_saved),
+)
+#: Platform signals: (module, attribute, receiver). Also declared in apps.PLATFORM_RECEIVERS.
+PLATFORM_SIGNALS: tuple[tuple[str, str, Callable], ...] = (
+    ("xmodule.modulestore.django", "COURSE_PUBLISHED", on_course_published),
+    ("common.djangoapps.student.signals", "ENROLL_STATUS_CHANGE", on_enrollment_status_change),
+    (
+        "openedx.core.djangoapps.user_api.accounts.signals",
+        "USER_RETIRE_LMS_MISC",
+        on_user_retirement,
+    ),
+)
+
+
+def dispatch_uid(receiver: Callable) -> str:
+    """The uid edx-django-utils gives a plugin receiver, so connecting twice is harmless."""
+    return f"{receiver.__module__}.{receiver.__name__}"
+
+
+def connect_receivers() -> list[str]:
+    """Connect every receiver whose sender can be imported; returns what was connected."""
+    connected = []
+    for object_name, receiver in MODEL_RECEIVERS:
+        try:
+            model = get_model(object_name)
+        except ImproperlyConfigured as exc:
+            log.info("Not listening to %s saves: %s", object_name, exc)
+            continue
+        post_save.connect(receiver, sender=model, dispatch_uid=dispatch_uid(receiver))
+        connected.append(f"{model.__name__}.post_save")
+    for module, name, receiver in PLATFORM_SIGNALS:
+        try:
+            signal = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            log.info("Not listening to %s.%s: not importable here", module, name)
+            continue
+        signal.connect(receiver, dispatch_uid=dispatch_uid(receiver))
+        connected.append(name)
+    return connected

@@ -1,0 +1,158 @@
+"""``course_blocks``: every block of a published course, in outline order, with its numbering."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from aspects_platform.sinks.base import RUN_COLUMNS, DumpRun
+from aspects_platform.sinks.encoding import boolean, csv_bytes, json_text, utc_datetime
+
+log = logging.getLogger(__name__)
+
+#: Used when edx-platform's ``store_utilities`` cannot be imported.
+FALLBACK_DETACHED_TYPES = frozenset({"static_tab", "about", "course_info"})
+
+COLUMNS = (
+    "org",
+    "course_key",
+    "location",
+    "display_name",
+    "block_type",
+    "section",
+    "subsection",
+    "unit",
+    "graded",
+    "detached",
+    "xblock_data_json",
+    "order",
+    "edited_on",
+)
+
+
+def detached_block_types() -> frozenset[str]:
+    """edx-platform's DETACHED_XBLOCK_TYPES (blocks that are not part of the outline)."""
+    try:
+        from xmodule.modulestore.store_utilities import DETACHED_XBLOCK_TYPES
+    except ImportError:
+        return FALLBACK_DETACHED_TYPES
+    return frozenset(DETACHED_XBLOCK_TYPES)
+
+
+def _published_only() -> dict[str, Any]:
+    try:
+        from xmodule.modulestore import ModuleStoreEnum
+    except ImportError:
+        return {}
+    return {"revision": ModuleStoreEnum.RevisionOption.published_only}
+
+
+def _location_text(location) -> str:
+    """The usage key without branch or version, as analytics joins on it."""
+    if hasattr(location, "version_agnostic"):
+        location = location.version_agnostic()
+    if hasattr(location, "for_branch"):
+        location = location.for_branch(None)
+    return str(location)
+
+
+def outline_order(course) -> Iterator[Any]:
+    """The course block and its descendants, depth first, children in outline order."""
+    stack = [course]
+    while stack:
+        block = stack.pop()
+        yield block
+        stack.extend(reversed(block.get_children()))
+
+
+class XBlockSink:
+    """Writes the blocks of one course to ``course_blocks`` in a single INSERT."""
+
+    table = "course_blocks"
+
+    @staticmethod
+    def column_names() -> list[str]:
+        """Every column written, in order (RUN_COLUMNS last)."""
+        return [*COLUMNS, *RUN_COLUMNS]
+
+    def course_blocks(self, course_key) -> tuple[list[Any], list[Any]] | None:
+        """(outline blocks, detached blocks) of the published course, or None if absent."""
+        from xmodule.modulestore.django import modulestore
+
+        store = modulestore()
+        revision = _published_only()
+        course = store.get_course(course_key, depth=None, **revision)
+        if course is None:
+            return None
+        detached_types = detached_block_types()
+        detached = [
+            block
+            for block in store.get_items(
+                course_key, qualifiers={"category": {"$in": sorted(detached_types)}}, **revision
+            )
+            if block.location.block_type in detached_types
+        ]
+        detached.sort(key=lambda b: (b.location.block_type, str(b.location)))
+        return list(outline_order(course)), detached
+
+    def rows(self, course_key, run: DumpRun) -> list[tuple[Any, ...]] | None:
+        """Encoded rows for every block of the course, or None when the course is not found."""
+        blocks = self.course_blocks(course_key)
+        if blocks is None:
+            return None
+        outline, detached = blocks
+        org, key_text = course_key.org, str(course_key)
+        section = subsection = unit = 0
+        rows = []
+        for order, block in enumerate([*outline, *detached], start=1):
+            block_type = block.location.block_type
+            is_detached = order > len(outline)
+            if is_detached:
+                numbers = (0, 0, 0)
+            else:
+                if block_type == "chapter":
+                    section, subsection, unit = section + 1, 0, 0
+                elif block_type == "sequential":
+                    subsection, unit = subsection + 1, 0
+                elif block_type == "vertical":
+                    unit += 1
+                numbers = (section, subsection, unit)
+            graded = bool(getattr(block, "graded", False))
+            data = {
+                "course": course_key.course,
+                "run": course_key.run,
+                "block_type": block_type,
+                "detached": is_detached,
+                "graded": graded,
+                "completion_mode": str(getattr(block, "completion_mode", "") or ""),
+                "section": numbers[0],
+                "subsection": numbers[1],
+                "unit": numbers[2],
+            }
+            rows.append(
+                (
+                    org,
+                    key_text,
+                    _location_text(block.location),
+                    block.display_name_with_default or "",
+                    block_type,
+                    *numbers,
+                    boolean(graded),
+                    boolean(is_detached),
+                    json_text(data),
+                    order,
+                    utc_datetime(getattr(block, "edited_on", None)),
+                    *run.values,
+                )
+            )
+        return rows
+
+    def insert(self, client, qualified_table: str, course_key, rows: list | None) -> int:
+        """Write the blocks of one course (one INSERT); returns the number of blocks."""
+        if rows is None:
+            log.warning("Course %s is not in the modulestore: no blocks written", course_key)
+            return 0
+        if rows:
+            client.raw_insert(qualified_table, self.column_names(), csv_bytes(rows), fmt="CSV")
+        return len(rows)

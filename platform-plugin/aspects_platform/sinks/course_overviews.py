@@ -1,0 +1,123 @@
+"""``course_overviews``: one row per course publish; its blocks go to ``course_blocks`` first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aspects_platform.clickhouse.identifiers import quote_identifier
+from aspects_platform.sinks.base import Column, DumpRun, ModelSink
+from aspects_platform.sinks.course_blocks import XBlockSink
+from aspects_platform.sinks.encoding import boolean, json_text, utc_datetime
+
+#: CourseOverview fields kept together in ``course_data_json``.
+COURSE_DATA_FIELDS = (
+    "advertised_start",
+    "announcement",
+    "lowest_passing_grade",
+    "invitation_only",
+    "max_student_enrollments_allowed",
+    "effort",
+    "enable_proctored_exams",
+    "entrance_exam_enabled",
+    "external_id",
+    "language",
+)
+
+
+def course_data_json(*values: Any) -> str:
+    """The COURSE_DATA_FIELDS of one course as a JSON object."""
+    data = dict(zip(COURSE_DATA_FIELDS, values, strict=True))
+    if data["lowest_passing_grade"] is not None:
+        data["lowest_passing_grade"] = float(data["lowest_passing_grade"])
+    return json_text(data)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+class CourseOverviewSink(ModelSink):
+    """CourseOverview rows; each course's blocks are written before its overview row.
+
+    The overview row is the "this course is dumped" marker: a run that dies between the two
+    INSERTs leaves the course stale, so the next run without ``--force`` dumps it again.
+    """
+
+    object_name = "course_overviews"
+    table = "course_overviews"
+    pk_type = str
+    columns = (
+        Column("org"),
+        Column("course_key", "id"),
+        Column("display_name"),
+        Column("course_start", "start", utc_datetime),
+        Column("course_end", "end", utc_datetime),
+        Column("enrollment_start", encode=utc_datetime),
+        Column("enrollment_end", encode=utc_datetime),
+        Column("self_paced", encode=boolean),
+        Column("course_data_json", COURSE_DATA_FIELDS, course_data_json),
+        Column("created", encode=utc_datetime),
+        Column("modified", encode=utc_datetime),
+    )
+    blocks = XBlockSink()
+
+    def parse_pk(self, value: Any) -> Any:
+        """A course key string as a CourseKey (when opaque-keys is installed)."""
+        try:
+            from opaque_keys.edx.keys import CourseKey
+        except ImportError:
+            return str(value)
+        return value if isinstance(value, CourseKey) else CourseKey.from_string(str(value))
+
+    def ensure_overview(self, course_key: Any) -> None:
+        """Create the course's overview if missing, as ``CourseOverview.get_from_id`` does."""
+        model = self.model()
+        if model._default_manager.filter(pk=course_key).exists():
+            return
+        get_from_id = getattr(model, "get_from_id", None)
+        if get_from_id is not None:
+            try:
+                get_from_id(course_key)
+            except model.DoesNotExist:
+                pass
+
+    def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
+        """Each overview row with its course's block rows (read from the modulestore now)."""
+        return [(raw, self.blocks.rows(raw[0], run)) for raw in raw_rows]
+
+    def write(self, client, database: str, prepared: list[tuple], run: DumpRun) -> int:
+        """Write each course's blocks (one INSERT per course), then the overview rows."""
+        database_id = quote_identifier(database, "database")
+        blocks_table = f"{database_id}.{quote_identifier(self.blocks.table, 'table')}"
+        for raw, block_rows in prepared:
+            self.blocks.insert(client, blocks_table, raw[0], block_rows)
+        return super().write(client, database, [raw for raw, _ in prepared], run)
+
+    def dumped_modified(self, client, database: str, keys: Sequence[str] | None = None) -> dict:
+        """``max(modified)`` already in ClickHouse per course key: ONE query for all courses."""
+        sql = f"SELECT course_key, max(modified) FROM {self.qualified_table(database)}"  # noqa: S608
+        parameters: dict[str, Any] = {}
+        if keys is not None:
+            sql += " WHERE course_key IN {keys:Array(String)}"
+            parameters["keys"] = [str(k) for k in keys]
+        sql += " GROUP BY course_key"
+        result = client.query(sql, parameters=parameters)
+        return {key: _naive_utc(modified) for key, modified in result.result_rows}
+
+    def changed_filter(self, dumped: dict):
+        """A predicate on raw rows: True when the course changed since its last dump."""
+        modified_index = self.lookups.index("modified") + 1
+
+        def changed(raw: Sequence[Any]) -> bool:
+            key = str(raw[0])
+            if key not in dumped:
+                return True
+            last = dumped[key]
+            current = _naive_utc(raw[modified_index])
+            return current is not None and (last is None or last < current)
+
+        return changed

@@ -1,0 +1,110 @@
+"""Celery tasks that write to ClickHouse; retried with exponential backoff while it is down.
+
+Only transient failures are retried (connection errors, timeouts, HTTP 5xx, overload codes):
+a 4xx answer means the data or the schema is wrong, and retrying would not fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+
+from aspects_platform import backend
+from aspects_platform.sinks import CourseOverviewSink, UserRetirementSink, sink_for
+
+log = logging.getLogger(__name__)
+
+_clients: dict[tuple, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def retry_countdown(attempt: int) -> float:
+    """Seconds before retry number ``attempt + 1``: base * 2**attempt, capped."""
+    base = float(settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS)
+    cap = float(settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS)
+    return min(cap, base * (2**attempt))
+
+
+def _client_for(config: dict[str, Any]):
+    """One client per process and connection config, reused across tasks."""
+    key = tuple(str(config.get(k)) for k in backend.CONNECTION_KEYS)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = backend.get_client(config)
+        return client
+
+
+def _forget_clients() -> None:
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.close()
+
+
+def _with_retries(task, work: Callable[[Any, str], Any], overrides: dict | None) -> Any:
+    """Run ``work(client, database)``; on a transient failure schedule a retry with backoff."""
+    config = backend.backend_config(overrides)
+    try:
+        return work(_client_for(config), config["database"])
+    except Exception as exc:
+        if not backend.is_transient(exc):
+            raise
+        _forget_clients()
+        attempt = task.request.retries
+        max_retries = int(settings.EVENT_SINK_CLICKHOUSE_MAX_RETRIES)
+        countdown = retry_countdown(attempt)
+        log.warning(
+            "%s: ClickHouse unavailable (%s); retry %d/%d in %.1fs",
+            task.name,
+            type(exc).__name__,
+            attempt + 1,
+            max_retries,
+            countdown,
+        )
+        raise task.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
+
+
+@shared_task(bind=True, name="aspects_platform.tasks.dump_object_to_clickhouse")
+def dump_object_to_clickhouse(
+    self, object_name: str, object_pk: Any, connection_overrides: dict | None = None
+) -> str:
+    """Write one object (user_profile, external_id, course_enrollment...) by primary key."""
+    sink = sink_for(object_name)
+    if not sink.is_enabled():
+        return "disabled"
+    pk = sink.parse_pk(object_pk)
+    written = _with_retries(self, lambda c, db: sink.dump_pks(c, db, [pk]), connection_overrides)
+    return f"dumped {written}"
+
+
+@shared_task(bind=True, name="aspects_platform.tasks.dump_course_to_clickhouse")
+def dump_course_to_clickhouse(
+    self, course_key: str, connection_overrides: dict | None = None
+) -> str:
+    """Write a course's blocks, then its overview row (after a publish)."""
+    sink = CourseOverviewSink()
+    if not sink.is_enabled():
+        return "disabled"
+    pk = sink.parse_pk(course_key)
+    sink.ensure_overview(pk)
+    written = _with_retries(self, lambda c, db: sink.dump_pks(c, db, [pk]), connection_overrides)
+    return f"dumped {written}"
+
+
+@shared_task(bind=True, name="aspects_platform.tasks.retire_user_from_clickhouse")
+def retire_user_from_clickhouse(
+    self, user_id: int, connection_overrides: dict | None = None
+) -> str:
+    """Delete the user's rows from every PII table."""
+    sink = UserRetirementSink()
+    if not sink.is_enabled():
+        return "disabled"
+    tables = _with_retries(self, lambda c, db: sink.retire(c, db, user_id), connection_overrides)
+    return "retired from " + ", ".join(tables)

@@ -1,0 +1,150 @@
+"""The chdb engine behind the HTTP server: one connection, one statement at a time.
+
+chdb allows one active statement per connection (a streaming insert blocks everything else),
+so every call holds a process-wide lock. Bound parameters are handed to chdb, which binds them
+exactly as a server does (values in the escaped text form that clickhouse-connect sends).
+"""
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import chdb
+
+from .errors import ClickHouseError
+
+DEFAULT_DATABASE = "default"
+
+
+@dataclass
+class Summary:
+    """What ``X-ClickHouse-Summary`` reports."""
+
+    read_rows: int = 0
+    read_bytes: int = 0
+    written_rows: int = 0
+    written_bytes: int = 0
+    result_rows: int = 0
+    result_bytes: int = 0
+    elapsed_ns: int = 0
+
+    def header(self) -> str:
+        """The JSON object ClickHouse sends (every value a string)."""
+        fields = {
+            "read_rows": self.read_rows,
+            "read_bytes": self.read_bytes,
+            "written_rows": self.written_rows,
+            "written_bytes": self.written_bytes,
+            "total_rows_to_read": self.read_rows,
+            "result_rows": self.result_rows,
+            "result_bytes": self.result_bytes,
+            "elapsed_ns": self.elapsed_ns,
+        }
+        return "{" + ",".join(f'"{k}":"{v}"' for k, v in fields.items()) + "}"
+
+
+class Engine:
+    """The ClickHouse engine with its data in ``path`` (persistent across restarts)."""
+
+    def __init__(self, path: str):
+        self._connection = chdb.connect(path)
+        self._lock = threading.Lock()
+        self._database = DEFAULT_DATABASE
+        self._defaults = self._setting_defaults()
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def _raw(self, sql: str, fmt: str = "TabSeparated", params: dict | None = None):
+        try:
+            return self._connection._conn.query(sql, fmt, params=params or {})
+        except RuntimeError as error:
+            raise ClickHouseError.from_engine(error) from None
+
+    def _setting_defaults(self) -> dict[str, str]:
+        text = self._raw("SELECT name, value FROM system.settings", "TSVRaw").bytes()
+        pairs = (line.split("\t", 1) for line in text.decode().splitlines() if "\t" in line)
+        return dict(pairs)
+
+    def _enter(self, database: str, settings: dict[str, str]) -> list[str]:
+        """Switch database and apply per-request settings; return the settings to restore."""
+        if database != self._database:
+            self._raw(f"USE `{database}`")
+            self._database = database
+        changed = []
+        for name, value in settings.items():
+            if name not in self._defaults:
+                raise ClickHouseError(115, f"Unknown setting '{name}'")
+            self._raw(f"SET `{name}` = {quote(value)}")
+            changed.append(name)
+        return changed
+
+    def _restore(self, changed: list[str]) -> None:
+        for name in changed:
+            try:
+                self._raw(f"SET `{name}` = {quote(self._defaults[name])}")
+            except ClickHouseError:
+                pass
+
+    def query(
+        self, sql: str, fmt: str, params: dict[str, str], database: str, settings: dict[str, str]
+    ) -> tuple[bytes, Summary]:
+        """Run one statement; return its output in ``fmt`` (unless it has a FORMAT clause)."""
+        with self._lock:
+            changed = self._enter(database, settings)
+            try:
+                result = self._raw(sql, fmt, params)
+            finally:
+                self._restore(changed)
+        body = result.bytes() or b""
+        summary = Summary(
+            read_rows=result.rows_read(),
+            read_bytes=result.bytes_read(),
+            written_rows=result.rows_written(),
+            written_bytes=result.bytes_written(),
+            result_bytes=len(body),
+            elapsed_ns=int(result.elapsed() * 1e9),
+        )
+        return body, summary
+
+    def insert(
+        self,
+        head: str,
+        fmt: str,
+        chunks: Iterable[bytes],
+        database: str,
+        settings: dict[str, str],
+    ) -> Summary:
+        """Stream ``chunks`` (data in format ``fmt``) into ``head`` (``INSERT INTO t (cols)``)."""
+        with self._lock:
+            changed = self._enter(database, settings)
+            try:
+                try:
+                    inserter = self._connection.send_insert(head, fmt)
+                except RuntimeError as error:
+                    raise ClickHouseError.from_engine(error) from None
+                try:
+                    for chunk in chunks:
+                        if chunk:
+                            inserter.append(chunk)
+                    result = inserter.finish()
+                except RuntimeError as error:
+                    inserter.cancel()
+                    raise ClickHouseError.from_engine(error) from None
+                except BaseException:
+                    inserter.cancel()
+                    raise
+            finally:
+                self._restore(changed)
+        return Summary(
+            written_rows=result.rows_written,
+            written_bytes=result.bytes_written,
+            elapsed_ns=int(result.elapsed * 1e9),
+        )
+
+
+def quote(value: str) -> str:
+    """A ClickHouse string literal for a setting value (settings cannot be bound parameters)."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"

@@ -1,0 +1,178 @@
+"""``EmbeddedClickHouse``: the embedded server as a child process with a fixed home folder.
+
+The home folder holds ``data/`` (the engine's files), ``password`` (0600, generated once),
+``users.json`` (salted hashes), ``port``, ``server.pid`` and ``server.log``. Stopping and
+starting again keeps the port, the password and the data.
+"""
+
+import atexit
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .auth import write_users_file
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_USERNAME = "aspects"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def read_or_create_secret(path: Path) -> str:
+    """The password in ``path``; generated (secrets module) into a 0600 file the first time."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(24)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def ping(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/ping", timeout=timeout) as response:
+            return response.status == 200 and response.read() == b"Ok.\n"
+    except OSError:
+        return False
+
+
+class EmbeddedClickHouse:
+    """Start/stop the embedded ClickHouse HTTP server; same port and data across restarts."""
+
+    def __init__(self, home: str | Path, port: int | None = None, username: str = DEFAULT_USERNAME):
+        self.home = Path(home).resolve()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.username = username
+        self.password = read_or_create_secret(self.home / "password")
+        port_file = self.home / "port"
+        if port is None:
+            port = int(port_file.read_text()) if port_file.exists() else free_port()
+        port_file.write_text(f"{port}\n")
+        self.port = port
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "server.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "server.log"
+
+    def running_pid(self) -> int | None:
+        """The pid of a live server for this home folder, if any."""
+        if not self.pid_file.exists():
+            return None
+        try:
+            pid = int(self.pid_file.read_text())
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError, PermissionError):
+            return None
+        return pid
+
+    def is_up(self) -> bool:
+        return self.running_pid() is not None and ping(self.url)
+
+    def start(self, timeout: float = 60.0, detached: bool = False) -> "EmbeddedClickHouse":
+        """Start the server (no-op if this home's server is already up) and wait for /ping."""
+        if self.is_up():
+            return self
+        write_users_file(self.home / "users.json", {self.username: self.password})
+        command = [
+            sys.executable, "-m", "sandbox.clickhouse_server", "serve",
+            "--home", str(self.home), "--port", str(self.port),
+        ]  # fmt: skip
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+            ),
+        }
+        with open(self.log_file, "ab") as log:
+            self._process = subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(f"{self._process.pid}\n")
+        if not detached:
+            atexit.register(self.stop)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"embedded ClickHouse exited with code {self._process.returncode}; "
+                    f"see {self.log_file}:\n{self._log_tail()}"
+                )
+            if ping(self.url, timeout=0.5):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"embedded ClickHouse did not answer /ping within {timeout:.0f}s")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout``); keep its data."""
+        pid = self._process.pid if self._process and self._process.poll() is None else None
+        pid = pid or self.running_pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid, self._process):
+            time.sleep(0.05)
+        if _alive(pid, self._process):
+            os.kill(pid, signal.SIGKILL)
+            _wait(pid, self._process)
+        self.pid_file.unlink(missing_ok=True)
+        self._process = None
+
+    def _log_tail(self, lines: int = 20) -> str:
+        if not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> "EmbeddedClickHouse":
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+def _alive(pid: int, process: subprocess.Popen | None) -> bool:
+    if process is not None and process.pid == pid:
+        return process.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait(pid: int, process: subprocess.Popen | None) -> None:
+    if process is not None and process.pid == pid:
+        process.wait()
+        return
+    while _alive(pid, None):
+        time.sleep(0.05)

@@ -1,0 +1,134 @@
+"""UserProfile and CourseEnrollment with edx-platform's field names and types (sandbox only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from opaque_keys.edx.keys import CourseKey
+from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
+
+
+class UserProfile(models.Model):
+    """Extra data about a user; nullable fields are nullable in edx-platform too."""
+
+    class Meta:
+        app_label = "student"
+        db_table = "auth_userprofile"
+
+    user = models.OneToOneField(
+        User, unique=True, db_index=True, related_name="profile", on_delete=models.CASCADE
+    )
+    name = models.CharField(blank=True, max_length=255, db_index=True)
+    meta = models.TextField(blank=True)
+    courseware = models.CharField(blank=True, max_length=255, default="course.xml")
+    language = models.CharField(blank=True, max_length=255, db_index=True)
+    location = models.CharField(blank=True, max_length=255, db_index=True)
+    year_of_birth = models.IntegerField(blank=True, null=True, db_index=True)
+    gender = models.CharField(blank=True, null=True, max_length=6, db_index=True)
+    level_of_education = models.CharField(blank=True, null=True, max_length=6, db_index=True)
+    mailing_address = models.TextField(blank=True, null=True)
+    city = models.TextField(blank=True, null=True)
+    country = models.CharField(blank=True, null=True, max_length=2)
+    state = models.CharField(blank=True, null=True, max_length=2)
+    goals = models.TextField(blank=True, null=True)
+    bio = models.CharField(blank=True, null=True, max_length=3000, db_index=False)
+    profile_image_uploaded_at = models.DateTimeField(null=True, blank=True)
+    phone_number = models.CharField(blank=True, null=True, max_length=50)
+
+    def __str__(self) -> str:
+        return f"UserProfile({self.user_id})"
+
+
+class EnrollStatusChange:
+    """Possible values of the ``event`` kwarg of ENROLL_STATUS_CHANGE (as in edx-platform)."""
+
+    enroll = "enroll"
+    unenroll = "unenroll"
+    upgrade_start = "upgrade_start"
+    upgrade_complete = "upgrade_complete"
+    paid_start = "paid_start"
+    paid_complete = "paid_complete"
+
+
+class CourseEnrollment(models.Model):
+    """A user's enrollment in a course; ``course_id`` is a CourseKey, as in edx-platform."""
+
+    class Meta:
+        app_label = "student"
+        unique_together = (("user", "course"),)
+        ordering = ("user", "course")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    # As in edx-platform: a FK to CourseOverview without a DB constraint, so ``course_id``
+    # holds the course key and enrollments may exist before the overview.
+    course = models.ForeignKey(CourseOverview, db_constraint=False, on_delete=models.DO_NOTHING)
+    created = models.DateTimeField(auto_now_add=True, null=True, db_index=True)
+    is_active = models.BooleanField(default=True)
+    mode = models.CharField(default="audit", max_length=100)
+
+    def __str__(self) -> str:
+        active = self.is_active
+        return f"[CourseEnrollment] {self.user_id}: {self.course_id} ({self.created}); {active=}"
+
+    @classmethod
+    def enroll(
+        cls, user: User, course_key: CourseKey | str, mode: str = "audit"
+    ) -> CourseEnrollment:
+        """Enroll (or re-activate) ``user`` in the course, then send ENROLL_STATUS_CHANGE."""
+        course_key = _as_course_key(course_key)
+        with transaction.atomic():
+            enrollment, _ = cls.objects.get_or_create(
+                user=user, course_id=course_key, defaults={"mode": mode, "is_active": False}
+            )
+            enrollment.update_enrollment(mode=mode, is_active=True)
+        return enrollment
+
+    @classmethod
+    def unenroll(cls, user: User, course_key: CourseKey | str) -> CourseEnrollment | None:
+        """Deactivate ``user``'s enrollment, if any, then send ENROLL_STATUS_CHANGE."""
+        course_key = _as_course_key(course_key)
+        with transaction.atomic():
+            enrollment = cls.objects.filter(user=user, course_id=course_key).first()
+            if enrollment is not None:
+                enrollment.update_enrollment(is_active=False)
+        return enrollment
+
+    @classmethod
+    def is_enrolled(cls, user: User, course_key: CourseKey | str) -> bool:
+        """True when ``user`` has an active enrollment in the course."""
+        course_key = _as_course_key(course_key)
+        return cls.objects.filter(user=user, course_id=course_key, is_active=True).exists()
+
+    def update_enrollment(self, mode: str | None = None, is_active: bool | None = None) -> None:
+        """Save a mode/activation change and send the matching signal (only if it changed)."""
+        activation_changed = is_active is not None and is_active != self.is_active
+        mode_changed = mode is not None and mode != self.mode
+        if activation_changed:
+            self.is_active = is_active
+        if mode_changed:
+            self.mode = mode
+        if not (activation_changed or mode_changed or self._state.adding):
+            return
+        self.save()
+        if activation_changed:
+            event = EnrollStatusChange.enroll if self.is_active else EnrollStatusChange.unenroll
+            self.send_signal(event)
+
+    def send_signal(self, event: str, cost: str | None = None, currency: str | None = None) -> None:
+        """Send ENROLL_STATUS_CHANGE with edx-platform's kwargs."""
+        ENROLL_STATUS_CHANGE.send(
+            sender=None,
+            event=event,
+            user=self.user,
+            mode=self.mode,
+            course_id=self.course_id,
+            cost=cost,
+            currency=currency,
+        )
+
+
+def _as_course_key(course_key: CourseKey | str) -> CourseKey:
+    """Parse a course key string (keys pass through)."""
+    return course_key if isinstance(course_key, CourseKey) else CourseKey.from_string(course_key)

@@ -1,0 +1,1 @@
+"""Stand-in for edx-platform's ``course_overviews`` app (sandbox only)."""

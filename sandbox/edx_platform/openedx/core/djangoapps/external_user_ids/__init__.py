@@ -1,0 +1,1 @@
+"""Stand-in for edx-platform's ``external_user_ids`` app (sandbox only)."""

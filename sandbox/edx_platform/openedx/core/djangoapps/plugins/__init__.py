@@ -1,0 +1,1 @@
+"""Stand-in for edx-platform's ``plugins`` app: connects plugin signal receivers."""

@@ -1,0 +1,1 @@
+"""The sandbox LMS Django project (settings, URLs, Celery app, sandbox commands)."""

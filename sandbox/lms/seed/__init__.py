@@ -1,0 +1,1 @@
+"""Bulk generators of sandbox data: learners, courses with outlines, enrollments."""

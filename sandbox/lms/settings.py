@@ -1,0 +1,126 @@
+"""Settings of the sandbox LMS: stand-in edx-platform apps + the in-platform app as a plugin.
+
+Environment overrides (all optional): ASPECTS_SANDBOX_DIR, ASPECTS_SANDBOX_DB,
+ASPECTS_SANDBOX_CLICKHOUSE_{PORT,URL,USER,PASSWORD,DATABASE}, ASPECTS_SANDBOX_SINKS_ENABLED
+(0 turns every sink setting off), ASPECTS_SANDBOX_CELERY_EAGER (0 = send tasks to the broker),
+ASPECTS_SANDBOX_CELERY_BROKER (default ``memory://localhost/``), ASPECTS_SANDBOX_PLUGINS
+(0 = no plugin apps, settings or receivers).
+"""
+
+import os
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+from sandbox.lms.paths import add_to_sys_path, data_dir, database_path
+
+add_to_sys_path()
+
+from openedx.core.djangoapps.plugins.constants import ProjectType, SettingsType  # noqa: E402
+
+from sandbox.lms.clickhouse_config import SandboxBackendConfig  # noqa: E402
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
+
+
+SERVICE_VARIANT = "lms"
+DEBUG = False
+# Sandbox only: never used by a real LMS. Not a secret worth protecting.
+SECRET_KEY = os.environ.get("ASPECTS_SANDBOX_SECRET_KEY", "sandbox-only-insecure-key")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+ROOT_URLCONF = "sandbox.lms.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+SANDBOX_DATA_DIR = data_dir()
+LMS_ROOT_URL = "http://localhost:8000"
+FEATURES = {"CUSTOM_COURSES_EDX": False}
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(database_path()),
+        "OPTIONS": {"timeout": 30},
+    }
+}
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "waffle",
+    "common.djangoapps.student.apps.StudentConfig",
+    "openedx.core.djangoapps.external_user_ids.apps.ExternalUserIDConfig",
+    "openedx.core.djangoapps.content.course_overviews.apps.CourseOverviewsConfig",
+    "openedx.core.djangoapps.plugins.apps.PluginsConfig",
+    "xmodule.modulestore.apps.ModulestoreConfig",
+    "sandbox.lms",
+]
+# The in-platform app joins the way it joins the LMS: through its plugin entry points.
+# ASPECTS_SANDBOX_PLUGINS=0 leaves plugins out (only the stand-in edx-platform remains).
+SANDBOX_PLUGINS_ENABLED = _env_flag("ASPECTS_SANDBOX_PLUGINS", True)
+if SANDBOX_PLUGINS_ENABLED:
+    INSTALLED_APPS.extend(get_plugin_apps(ProjectType.LMS))
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "waffle.middleware.WaffleMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("ASPECTS_SANDBOX_LOG_LEVEL", "WARNING"),
+    },
+}
+
+# Celery: eager by default (the CLI and the demo); tests may run a real worker on memory://.
+CELERY_BROKER_URL = os.environ.get("ASPECTS_SANDBOX_CELERY_BROKER", "memory://localhost/")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = _env_flag("ASPECTS_SANDBOX_CELERY_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = True
+
+# Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
+if SANDBOX_PLUGINS_ENABLED:
+    add_plugins(__name__, ProjectType.LMS, SettingsType.COMMON)
+
+EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = SandboxBackendConfig()
+EVENT_SINK_CLICKHOUSE_PII_MODELS = ["user_profile", "external_id"]
+# Same module paths as edx-platform: here they resolve to the stand-in models.
+EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
+    "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
+    "user_profile": {"module": "common.djangoapps.student.models", "model": "UserProfile"},
+    "course_overviews": {
+        "module": "openedx.core.djangoapps.content.course_overviews.models",
+        "model": "CourseOverview",
+    },
+    "external_id": {
+        "module": "openedx.core.djangoapps.external_user_ids.models",
+        "model": "ExternalId",
+    },
+    "course_enrollment": {
+        "module": "common.djangoapps.student.models",
+        "model": "CourseEnrollment",
+    },
+}
+_SINKS_ON = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)
+EVENT_SINK_CLICKHOUSE_COURSE_OVERVIEWS_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_USER_PROFILE_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_EXTERNAL_ID_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED = _SINKS_ON

@@ -1,0 +1,212 @@
+"""Versioned migrations: fresh databases, idempotent re-runs, the migrations table, cluster DDL."""
+# ruff: noqa: S608 - database names come from SchemaSettings (validated identifiers)
+
+import dataclasses
+
+import pytest
+from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
+from aspects_platform.clickhouse.runner import (
+    MIGRATIONS_TABLE,
+    MigrationChecksumError,
+    apply_migrations,
+    bootstrap_statements,
+)
+from aspects_platform.clickhouse.schema import (
+    SchemaSettings,
+    load_migrations,
+    render_statements,
+    table_columns,
+)
+
+from sandbox.clickhouse_server.testing import unique_schema
+
+DT = "DateTime64(6, 'UTC')"
+NDT = f"Nullable({DT})"
+# docs/architecture.md, TABLE CONTRACT: (table, [(column, type), ...]) in table order.
+CONTRACT = {
+    "course_overviews": [
+        ("org", "String"), ("course_key", "String"), ("display_name", "String"),
+        ("course_start", NDT), ("course_end", NDT), ("enrollment_start", NDT),
+        ("enrollment_end", NDT), ("self_paced", "Bool"), ("course_data_json", "String"),
+        ("created", NDT), ("modified", NDT), ("dump_id", "UUID"), ("time_last_dumped", DT),
+    ],
+    "course_blocks": [
+        ("org", "String"), ("course_key", "String"), ("location", "String"),
+        ("display_name", "String"), ("block_type", "LowCardinality(String)"),
+        ("section", "UInt32"), ("subsection", "UInt32"), ("unit", "UInt32"), ("graded", "Bool"),
+        ("detached", "Bool"), ("xblock_data_json", "String"), ("order", "Int32"),
+        ("edited_on", NDT), ("dump_id", "UUID"), ("time_last_dumped", DT),
+    ],
+    "user_profile": [
+        ("id", "Int64"), ("user_id", "Int64"), ("name", "String"), ("username", "String"),
+        ("email", "String"), ("meta", "String"), ("courseware", "String"),
+        ("language", "String"), ("location", "String"), ("year_of_birth", "Nullable(Int32)"),
+        ("gender", "String"), ("level_of_education", "String"), ("mailing_address", "String"),
+        ("city", "String"), ("country", "String"), ("state", "String"), ("goals", "String"),
+        ("bio", "String"), ("profile_image_uploaded_at", NDT), ("phone_number", "String"),
+        ("dump_id", "UUID"), ("time_last_dumped", DT),
+    ],
+    "external_id": [
+        ("external_user_id", "UUID"), ("external_id_type", "String"), ("username", "String"),
+        ("user_id", "Int64"), ("dump_id", "UUID"), ("time_last_dumped", DT),
+    ],
+    "course_enrollment": [
+        ("id", "Int64"), ("course_key", "String"), ("created", DT), ("is_active", "Bool"),
+        ("mode", "LowCardinality(String)"), ("username", "String"), ("user_id", "Int64"),
+        ("dump_id", "UUID"), ("time_last_dumped", DT),
+    ],
+    "load_test_runs": [
+        ("run_id", "String"), ("timestamp", DT), ("event_type", "LowCardinality(String)"),
+        ("extra", "String"),
+    ],
+    "load_test_stats": [("run_id", "String"), ("timestamp", DT), ("stats", "String")],
+}  # fmt: skip
+XAPI_CONTRACT = [("event_id", "UUID"), ("emission_time", DT), ("event", "String")]
+
+
+@pytest.fixture
+def fresh(clickhouse):
+    """Unique, empty databases on the shared server; dropped afterwards."""
+    schema = unique_schema("mig")
+    target = dataclasses.replace(clickhouse, schema=schema)
+    yield target
+    target.drop_databases()
+
+
+def test_from_empty_migrations_create_every_table_with_the_contract_columns(fresh):
+    client = fresh.client()
+    applied = apply_migrations(client, fresh.schema)
+    assert [m.version for m in applied] == [m.version for m in load_migrations()]
+    for table, columns in CONTRACT.items():
+        assert table_columns(client, fresh.event_sink_database, table) == columns, table
+    assert table_columns(client, fresh.xapi_database, fresh.xapi_table) == XAPI_CONTRACT
+
+
+def test_engines_are_the_documented_ones(fresh):
+    client = fresh.client()
+    apply_migrations(client, fresh.schema)
+    rows = client.query(
+        "SELECT name, engine, sorting_key FROM system.tables "
+        "WHERE database = {db:String} ORDER BY name",
+        parameters={"db": fresh.event_sink_database},
+    ).result_rows
+    engines = {name: (engine, key) for name, engine, key in rows}
+    assert engines["user_profile"] == ("ReplacingMergeTree", "(user_id)")
+    assert engines["external_id"] == ("ReplacingMergeTree", "user_id, external_id_type")
+    assert engines["course_enrollment"] == ("ReplacingMergeTree", "course_key, user_id")
+    assert engines["course_overviews"] == ("ReplacingMergeTree", "org, course_key")
+    assert engines["course_blocks"][0] == "MergeTree"
+    xapi = client.query(
+        "SELECT engine, partition_key, sorting_key FROM system.tables "
+        "WHERE database = {db:String} AND name = {t:String}",
+        parameters={"db": fresh.xapi_database, "t": fresh.xapi_table},
+    ).result_rows
+    assert xapi == [("ReplacingMergeTree", "toYYYYMM(emission_time)", "emission_time, event_id")]
+
+
+def test_second_run_changes_nothing_and_each_version_is_listed_once(fresh):
+    client = fresh.client()
+    apply_migrations(client, fresh.schema)
+
+    def snapshot():
+        return client.query(
+            "SELECT database, name, create_table_query FROM system.tables "
+            "WHERE database IN ({a:String}, {b:String}) ORDER BY database, name",
+            parameters={"a": fresh.event_sink_database, "b": fresh.xapi_database},
+        ).result_rows
+
+    before = snapshot()
+    assert apply_migrations(client, fresh.schema) == []
+    assert apply_migrations(client, fresh.schema) == []
+    assert snapshot() == before
+    table = f"`{fresh.event_sink_database}`.`{MIGRATIONS_TABLE}`"
+    rows = client.query(f"SELECT version, count() FROM {table} GROUP BY version ORDER BY version")
+    assert rows.result_rows == [(m.version, 1) for m in load_migrations()]
+    names = client.query(f"SELECT name, length(checksum) FROM {table} ORDER BY version")
+    assert names.result_rows == [(m.name, 64) for m in load_migrations()]
+
+
+def test_a_half_applied_migration_is_completed_on_retry(fresh):
+    """Each statement is idempotent: a run that died mid-migration just runs again."""
+    client = fresh.client()
+    first = load_migrations()[:2]
+    for statement in bootstrap_statements(fresh.schema):
+        client.command(statement)
+    for statement in first[0].statements(fresh.schema) + first[1].statements(fresh.schema)[:2]:
+        client.command(statement)  # simulate a crash after two tables, nothing recorded
+    applied = apply_migrations(client, fresh.schema)
+    assert [m.version for m in applied] == [m.version for m in load_migrations()]
+    assert table_columns(client, fresh.event_sink_database, "course_enrollment")
+
+
+def test_a_changed_applied_migration_is_an_error(fresh):
+    client = fresh.client()
+    migrations = load_migrations()
+    apply_migrations(client, fresh.schema, migrations)
+    edited = [dataclasses.replace(migrations[0], template=migrations[0].template + "\n-- x\n")]
+    with pytest.raises(MigrationChecksumError, match="0001_databases changed after"):
+        apply_migrations(client, fresh.schema, edited + migrations[1:])
+
+
+def test_pii_tables_accept_lightweight_delete_by_user_id(fresh):
+    client = fresh.client()
+    apply_migrations(client, fresh.schema)
+    for table in ("user_profile", "external_id"):
+        name = f"`{fresh.event_sink_database}`.`{table}`"
+        client.command(
+            f"INSERT INTO {name} (user_id, username, dump_id, time_last_dumped) VALUES "
+            "(1, 'a', generateUUIDv4(), now64(6)), (2, 'b', generateUUIDv4(), now64(6))"
+        )
+        client.command(f"DELETE FROM {name} WHERE user_id = {{uid:Int64}}", parameters={"uid": 1})
+        assert client.query(f"SELECT user_id FROM {name}").result_rows == [(2,)]
+
+
+def test_cluster_mode_ddl_parses_on_the_real_engine(clickhouse):
+    settings = SchemaSettings(cluster="aspects_cluster")
+    client = clickhouse.client()
+    statements = bootstrap_statements(settings)
+    for migration in load_migrations():
+        statements += migration.statements(settings)
+    creates = [s for s in statements if s.startswith("CREATE TABLE")]
+    assert creates and all("ON CLUSTER `aspects_cluster`" in s for s in statements)
+    assert all("ENGINE = Replicated" in s for s in creates)
+
+    def format_query(statement: str) -> str:
+        """The server's own parse and re-format: raises on a syntax error."""
+        return client.query(
+            "SELECT formatQuery({q:String})", parameters={"q": statement}
+        ).result_rows[0][0]
+
+    for statement in statements:
+        assert "ON CLUSTER aspects_cluster" in format_query(statement)
+    profile = next(s for s in creates if "`.user_profile " in s)
+    formatted = format_query(profile)
+    assert (
+        "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', "
+        "'{replica}', time_last_dumped)" in formatted
+    )
+
+
+def test_single_node_ddl_has_no_cluster_clause():
+    statements = render_statements(load_migrations()[1].template, SchemaSettings())
+    assert statements and not any("CLUSTER" in s or "Replicated" in s for s in statements)
+
+
+@pytest.mark.parametrize("field", ["event_sink_database", "xapi_database", "xapi_table", "cluster"])
+@pytest.mark.parametrize("bad", ["x; DROP TABLE y", "1abc", "a-b", "`q`", "a b", ""])
+def test_identifiers_are_validated(field, bad):
+    if field == "cluster" and bad == "":
+        pytest.skip("an empty cluster name means single node")
+    with pytest.raises(InvalidIdentifierError, match=r"\^\[A-Za-z_\]"):
+        SchemaSettings(**{field: bad})
+
+
+def test_database_names_are_parameters(fresh):
+    """Nothing is created under the default names when others are configured."""
+    client = fresh.client()
+    apply_migrations(client, fresh.schema)
+    created = client.query(
+        "SELECT DISTINCT database FROM system.tables WHERE database LIKE {p:String}",
+        parameters={"p": fresh.event_sink_database.rsplit("_event_sink", 1)[0] + "%"},
+    ).result_rows
+    assert sorted(r[0] for r in created) == sorted([fresh.event_sink_database, fresh.xapi_database])

@@ -1,0 +1,118 @@
+"""Service users and least-privilege grants: parsed on the embedded engine, run on a real one."""
+# ruff: noqa: S608 - names are generated identifiers
+
+import dataclasses
+import secrets
+import uuid
+
+import pytest
+from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
+from aspects_platform.clickhouse.schema import SchemaSettings
+from aspects_platform.clickhouse.users import (
+    SERVICES,
+    ServiceUser,
+    apply_users,
+    grants,
+    sha256_hash,
+    user_statements,
+)
+from clickhouse_connect.driver.exceptions import DatabaseError
+
+
+def format_query(client, statement: str) -> str:
+    """The engine's parse of ``statement`` (raises on a syntax error)."""
+    result = client.query("SELECT formatQuery({q:String})", parameters={"q": statement})
+    return result.result_rows[0][0]
+
+
+@pytest.mark.parametrize("cluster", ["", "aspects_cluster"])
+@pytest.mark.parametrize("service", SERVICES)
+def test_user_and_grant_statements_parse(clickhouse, service, cluster):
+    password = "pa'ss\\word; DROP USER x -- 🎉"
+    settings = SchemaSettings(cluster=cluster)
+    statements = user_statements(ServiceUser(service, f"ch_{service}", password), settings)
+    assert len(statements) == 2 + len(grants(service, settings))
+    for statement in statements:
+        assert password not in statement
+        formatted = format_query(clickhouse.client(), statement)
+        assert ("ON CLUSTER aspects_cluster" in formatted) == bool(cluster)
+    assert statements[0].startswith(f"CREATE USER IF NOT EXISTS `ch_{service}`")
+    assert statements[1].startswith(f"ALTER USER `ch_{service}`")
+    assert statements[2].endswith("WITH REPLACE OPTION")
+
+
+def test_password_hash_matches_clickhouse_sha256_with_salt(clickhouse):
+    password, salt = "s3cret 'x'", "00ff"
+    engine_hash = clickhouse.client().query(
+        "SELECT lower(hex(SHA256(concat({p:String}, {s:String}))))",
+        parameters={"p": password, "s": salt},
+    )
+    assert engine_hash.result_rows[0][0] == sha256_hash(password, salt)
+
+
+def test_least_privilege_grants():
+    settings = SchemaSettings()
+    assert grants("lms", settings) == [
+        "INSERT, SELECT ON `event_sink`.*",
+        "ALTER DELETE ON `event_sink`.`user_profile`",
+        "ALTER DELETE ON `event_sink`.`external_id`",
+    ]
+    assert grants("superset", settings) == ["SELECT ON `event_sink`.*", "SELECT ON `xapi`.*"]
+    assert grants("ralph", settings) == ["INSERT, SELECT ON `xapi`.`xapi_events_all`"]
+    with pytest.raises(ValueError, match="choose one of lms, superset, ralph"):
+        grants("vector", settings)
+
+
+def test_user_names_are_validated():
+    with pytest.raises(InvalidIdentifierError):
+        user_statements(ServiceUser("lms", "x` IDENTIFIED", "p"), SchemaSettings())
+
+
+def test_password_repr_is_hidden():
+    assert "hunter2" not in repr(ServiceUser("lms", "ch_lms", "hunter2"))
+
+
+@pytest.fixture
+def real_server(clickhouse):
+    if clickhouse.is_embedded:
+        pytest.skip("the embedded engine has no access control; set ASPECTS_TEST_CLICKHOUSE_URL")
+    return clickhouse
+
+
+def test_users_log_in_with_only_their_grants_on_a_real_server(real_server):
+    tag = uuid.uuid4().hex[:8]
+    users = [ServiceUser(s, f"aspects_test_{s}_{tag}", secrets.token_urlsafe(16)) for s in SERVICES]
+    admin = real_server.client()
+    try:
+        apply_users(admin, users, real_server.schema)
+        rotated = [dataclasses.replace(u, password=u.password + "2") for u in users]
+        apply_users(admin, rotated, real_server.schema)  # re-run: passwords kept in sync
+        lms, superset, ralph = (
+            dataclasses.replace(real_server, username=u.name, password=u.password).client()
+            for u in rotated
+        )
+        sink = f"`{real_server.event_sink_database}`"
+        xapi = f"`{real_server.xapi_database}`.`{real_server.xapi_table}`"
+        lms.command(
+            f"INSERT INTO {sink}.user_profile (user_id, dump_id, time_last_dumped) "
+            "VALUES (1, generateUUIDv4(), now64(6))"
+        )
+        lms.command(
+            f"DELETE FROM {sink}.user_profile WHERE user_id = {{u:Int64}}", parameters={"u": 1}
+        )
+        assert superset.command(f"SELECT count() FROM {sink}.user_profile") == 0
+        ralph.command(
+            f"INSERT INTO {xapi} (event_id, emission_time, event) "
+            "VALUES (generateUUIDv4(), now64(6), '{}')"
+        )
+        for client, statement in [
+            (lms, f"SELECT count() FROM {xapi}"),
+            (superset, f"INSERT INTO {sink}.load_test_runs (run_id) VALUES ('x')"),
+            (ralph, f"SELECT count() FROM {sink}.user_profile"),
+            (lms, f"DROP TABLE {sink}.user_profile"),
+        ]:
+            with pytest.raises(DatabaseError, match="ACCESS_DENIED|Not enough privileges"):
+                client.command(statement)
+    finally:
+        for user in users:
+            admin.command(f"DROP USER IF EXISTS `{user.name}`")

@@ -1,0 +1,69 @@
+"""Platform tier: pytest-django on the sandbox LMS + the shared ``clickhouse`` fixture."""
+
+import os
+
+import pytest
+
+SINK_TABLES = (
+    "course_overviews",
+    "course_blocks",
+    "user_profile",
+    "external_id",
+    "course_enrollment",
+)
+
+
+def pytest_configure(config) -> None:
+    """Point Django at the platform test settings (this tier only sets them up)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.platform.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+@pytest.fixture
+def backend_config(clickhouse) -> dict:
+    """EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG for the test ClickHouse."""
+    return {
+        "url": clickhouse.url,
+        "username": clickhouse.username,
+        "password": clickhouse.password,
+        "database": clickhouse.event_sink_database,
+        "timeout_secs": 5,
+    }
+
+
+@pytest.fixture
+def ch(clickhouse):
+    """A client on the event sink database."""
+    client = clickhouse.client(database=clickhouse.event_sink_database)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def sink_backend(settings, backend_config, ch):
+    """Every test starts with empty sink tables and the sinks pointed at the test ClickHouse."""
+    from aspects_platform import tasks
+
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = backend_config
+    for table in SINK_TABLES:
+        ch.command(f"TRUNCATE TABLE IF EXISTS `{table}`")
+    yield
+    tasks._forget_clients()
+
+
+def select(ch, sql: str, **parameters) -> list[tuple]:
+    """Rows of a query on the event sink database."""
+    return ch.query(sql, parameters=parameters).result_rows
+
+
+def naive_utc(value):
+    """A datetime as naive UTC (clickhouse-connect may return either form)."""
+    from datetime import UTC
+
+    if value is not None and value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value

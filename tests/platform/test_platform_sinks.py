@@ -1,0 +1,206 @@
+"""Each sink writes the right row after commit, nothing on rollback (sandbox LMS + ClickHouse)."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from common.djangoapps.student.models import CourseEnrollment, UserProfile
+from django.db import transaction
+from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
+from xmodule.modulestore.django import modulestore
+
+from tests.platform.conftest import naive_utc, select
+from tests.platform.factories import (
+    EXPECTED_OUTLINE,
+    TRICKY_TEXTS,
+    build_course,
+    make_external_id,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def profile_rows(ch, user_id: int) -> list[tuple]:
+    return select(
+        ch,
+        "SELECT id, user_id, name, username, email, meta, courseware, language, location, "
+        "year_of_birth, gender, level_of_education, mailing_address, city, country, state, "
+        "goals, bio, profile_image_uploaded_at, phone_number, toString(dump_id) "
+        "FROM user_profile WHERE user_id = {uid:Int64}",
+        uid=user_id,
+    )
+
+
+def test_user_profile_row_written_after_commit(ch):
+    uploaded = datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    with transaction.atomic():
+        user, profile = make_user(
+            "ada",
+            name="Ada Lovelace",
+            meta='{"k": 1}',
+            year_of_birth=1815,
+            gender="f",
+            level_of_education="p",
+            mailing_address="12 St James's Square",
+            city="London",
+            country="GB",
+            goals="engines",
+            bio="Analyst",
+            profile_image_uploaded_at=uploaded,
+            phone_number="+44 20",
+        )
+        assert profile_rows(ch, user.id) == [], "nothing may be written before the commit"
+    [row] = profile_rows(ch, user.id)
+    assert naive_utc(row[18]) == naive_utc(uploaded)
+    assert row[:18] + row[19:-1] == (
+        profile.id,
+        user.id,
+        "Ada Lovelace",
+        "ada",
+        f"{user.username}@example.com",
+        '{"k": 1}',
+        "course.xml",
+        "",
+        "",
+        1815,
+        "f",
+        "p",
+        "12 St James's Square",
+        "London",
+        "GB",
+        "",
+        "engines",
+        "Analyst",
+        "+44 20",
+    )
+    uuid.UUID(row[-1])
+
+
+def test_nullable_profile_fields_round_trip_as_null_or_empty(ch):
+    user, _ = make_user("nulls")
+    [row] = profile_rows(ch, user.id)
+    assert row[9] is None  # year_of_birth Nullable(Int32)
+    assert row[10:18] == ("",) * 8  # nullable text fields -> ''
+    assert row[18] is None  # profile_image_uploaded_at
+
+
+def test_nothing_written_on_rollback(ch):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        user, _ = make_user("ghost", name="Ghost")
+        user_id = user.id
+        raise Boom
+    assert profile_rows(ch, user_id) == []
+    assert select(ch, "SELECT count() FROM user_profile") == [(0,)]
+
+
+def test_every_profile_save_writes_a_row(ch):
+    user, profile = make_user("grace", name="Grace")
+    profile.name = "Grace Hopper"
+    profile.save()
+    names = [row[2] for row in profile_rows(ch, user.id)]
+    assert sorted(names) == ["Grace", "Grace Hopper"]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_tricky_names_and_bios_read_back_exactly(ch, text):
+    user, _ = make_user(f"tricky{abs(hash(text)) % 10**8}", name=text, bio=text, goals=text)
+    [row] = profile_rows(ch, user.id)
+    assert (row[2], row[16], row[17]) == (text, text, text)
+
+
+def test_external_id_row(ch):
+    user, _ = make_user("ext")
+    external_id = make_external_id(user, "xapi")
+    rows = select(
+        ch,
+        "SELECT external_user_id, external_id_type, username, user_id FROM external_id "
+        "WHERE user_id = {uid:Int64}",
+        uid=user.id,
+    )
+    assert rows == [(external_id.external_user_id, "xapi", "ext", user.id)]
+
+
+def test_enrollment_rows_follow_status_changes(ch):
+    user, _ = make_user("learner")
+    key = "course-v1:OrgX+E1+2026"
+    enrollment = CourseEnrollment.enroll(user, key, mode="verified")
+    CourseEnrollment.unenroll(user, key)
+    rows = select(
+        ch,
+        "SELECT id, course_key, is_active, mode, username, user_id, created FROM "
+        "course_enrollment WHERE user_id = {uid:Int64} ORDER BY time_last_dumped",
+        uid=user.id,
+    )
+    assert [r[:6] for r in rows] == [
+        (enrollment.id, key, True, "verified", "learner", user.id),
+        (enrollment.id, key, False, "verified", "learner", user.id),
+    ]
+    assert naive_utc(rows[0][6]) == naive_utc(enrollment.created)
+
+
+def test_enrollment_in_rolled_back_transaction_writes_nothing(ch):
+    user, _ = make_user("undecided")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        CourseEnrollment.enroll(user, "course-v1:OrgX+E2+2026")
+        raise RuntimeError("rollback")
+    assert select(ch, "SELECT count() FROM course_enrollment") == [(0,)]
+
+
+def test_course_publish_writes_overview_and_every_block_in_outline_order(ch):
+    key = build_course()
+    modulestore().publish(key)
+    overview = select(
+        ch,
+        "SELECT org, course_key, display_name, self_paced, course_data_json, "
+        "toString(dump_id) FROM course_overviews",
+    )
+    assert [o[:4] for o in overview] == [("OrgX", str(key), "C1 course", False)]
+    assert json.loads(overview[0][4])["invitation_only"] is False
+    blocks = select(
+        ch,
+        "SELECT `order`, block_type, location, section, subsection, unit, detached, graded, "
+        "display_name, xblock_data_json, toString(dump_id) FROM course_blocks ORDER BY `order`",
+    )
+    got = [(b[1], b[2].split("@")[-1], b[3], b[4], b[5], b[6]) for b in blocks]
+    assert got == EXPECTED_OUTLINE
+    assert [b[0] for b in blocks] == list(range(1, len(EXPECTED_OUTLINE) + 1))
+    assert {b[10] for b in blocks} == {overview[0][5]}, "blocks share the course's dump_id"
+    by_id = {b[2].split("@")[-1]: b for b in blocks}
+    assert by_id["a1"][7] is True and by_id["p1"][7] is True and by_id["a2"][7] is False
+    assert by_id["h1"][8] == "h1", "display_name_with_default for a block without a name"
+    assert by_id["a1a"][2] == str(key.make_usage_key("vertical", "a1a"))
+    data = json.loads(by_id["v1"][9])
+    assert data["section"] == 1 and data["unit"] == 2 and data["block_type"] == "video"
+
+
+def test_republish_writes_a_new_copy_of_the_blocks(ch):
+    key = build_course(number="C2")
+    modulestore().publish(key)
+    modulestore().publish(key)
+    rows = select(ch, "SELECT uniqExact(dump_id), count() FROM course_blocks")
+    assert rows == [(2, 2 * len(EXPECTED_OUTLINE))]
+
+
+def test_retirement_removes_the_user_from_every_pii_table(ch):
+    gone, _ = make_user("gone", name="Gone Person")
+    make_external_id(gone)
+    kept, _ = make_user("kept", name="Kept Person")
+    make_external_id(kept)
+    count = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
+    for table in ("user_profile", "external_id"):
+        assert select(ch, count, table=table, u=gone.id) == [(1,)]
+    retire_user(gone)
+    for table in ("user_profile", "external_id"):
+        assert select(ch, count, table=table, u=gone.id) == [(0,)]
+        assert select(ch, count, table=table, u=kept.id) == [(1,)]
+
+
+def test_profile_saved_outside_a_transaction_is_written_once(ch):
+    user, profile = make_user("plain")
+    UserProfile.objects.filter(pk=profile.pk).update(name="bulk update: no signal")
+    assert [r[2] for r in profile_rows(ch, user.id)] == [""]

@@ -1,0 +1,403 @@
+"""The plugin's `tutor local do …` jobs, run through the real Tutor CLI with a recording docker.
+
+Each test asserts the exact docker argv, then runs the recorded job script with a real `sh -e -c`
+against a stand-in `./manage.py` that records its own argv: what Open edX would receive.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.tutor.fake_docker import TutorRun, TutorSandbox
+
+OBJECTS = ["course_overviews", "user_profile", "external_id", "course_enrollment"]
+BACKENDS = ["celery", "redis_bus", "kafka_bus", "vector"]
+JOBS = ["dump-data-to-clickhouse", "load-test", "init-clickhouse", "import-superset-assets"]
+DUMP_PROFILES = ["dump-data-to-clickhouse", "--object", "user_profile"]
+AWKWARD_IDS = ["course-v1:a+b+c", "with space", "it's", 'say "hi"', "{{ LMS_HOST }}", "$HOME;`id`"]
+
+# A stand-in for edx-platform's manage.py: records argv, then behaves as FAKE_* files say.
+FAKE_MANAGE = """#!{python}
+import json, pathlib, sys, time
+here = pathlib.Path(__file__).parent
+command = sys.argv[2]
+with open(here / "calls.jsonl", "a", encoding="utf-8") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\\n")
+behaviour = here / ("behaviour-" + command)
+mode = behaviour.read_text().strip() if behaviour.exists() else "ok"
+if mode.startswith("sleep"):
+    time.sleep(float(mode.split()[1]))
+    (here / ("finished-" + command)).write_text("yes")
+elif mode.startswith("exit"):
+    sys.exit(int(mode.split()[1]))
+"""
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> TutorSandbox:
+    box = TutorSandbox(tmp_path_factory.mktemp("tutor-do"))
+    enabled = box.tutor("plugins", "enable", "aspects")
+    assert enabled.returncode == 0, enabled.output
+    saved = box.tutor("config", "save")
+    assert saved.returncode == 0, saved.output
+    return box
+
+
+def run_job(sandbox: TutorSandbox, *do_args: str) -> tuple[TutorRun, str, str]:
+    """Run `tutor local do *do_args`; check it started exactly one job; return service, script."""
+    run = sandbox.tutor("local", "do", *do_args)
+    assert run.returncode == 0, run.output
+    assert len(run.job_calls) == 1, run.docker_calls
+    call = run.job_calls[0]
+    service = call[call.index("run") + 3].removesuffix("-job")
+    assert call == sandbox.local_job_argv(service, call[-1])
+    return run, service, call[-1]
+
+
+def execute_script(script: str, workdir: Path, **behaviour: str) -> tuple[int, list[list[str]]]:
+    """Run a job script as the job container would (`sh -e -c`); return status and manage calls."""
+    manage = workdir / "manage.py"
+    manage.write_text(FAKE_MANAGE.format(python=sys.executable), encoding="utf-8")
+    manage.chmod(0o755)
+    for command, mode in behaviour.items():
+        (workdir / f"behaviour-{command}").write_text(mode, encoding="utf-8")
+    done = subprocess.run(["sh", "-e", "-c", script], cwd=workdir, timeout=60, check=False)
+    log = workdir / "calls.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return done.returncode, [json.loads(line) for line in lines]
+
+
+def test_the_four_jobs_are_listed(sandbox: TutorSandbox) -> None:
+    run = sandbox.tutor("local", "do", "--help")
+    assert run.returncode == 0, run.output
+    for name in [
+        "dump-data-to-clickhouse",
+        "load-test",
+        "init-clickhouse",
+        "import-superset-assets",
+    ]:
+        assert name in run.output
+
+
+def test_dump_passes_only_given_flags(sandbox: TutorSandbox, tmp_path: Path) -> None:
+    _, service, script = run_job(sandbox, "dump-data-to-clickhouse", "--object", "course_overviews")
+    assert service == "cms"
+    expected = ["cms", "dump_data_to_clickhouse", "--object", "course_overviews"]
+    assert shlex.split(script) == ["./manage.py", *expected]
+    assert execute_script(script, tmp_path) == (0, [expected])
+
+
+def test_dump_passes_every_flag_with_underscore_names(
+    sandbox: TutorSandbox, tmp_path: Path
+) -> None:
+    _, service, script = run_job(
+        sandbox,
+        "dump-data-to-clickhouse",
+        "--object=user_profile",
+        "--force",
+        "--batch-size=1000",
+        "--sleep-time=0.5",
+        "--ids=1,2",
+        "--ids=3",
+        "--ids-to-skip=4",
+        "--start-pk=0",
+        "--limit=7",
+        "--dry-run",
+        "--service=lms",
+    )
+    assert service == "lms"
+    expected = [
+        "lms",
+        "dump_data_to_clickhouse",
+        "--object",
+        "user_profile",
+        "--force",
+        "--batch_size",
+        "1000",
+        "--sleep_time",
+        "0.5",
+        "--ids",
+        "1",
+        "2",
+        "3",
+        "--ids_to_skip",
+        "4",
+        "--start_pk",
+        "0",
+        "--limit",
+        "7",
+        "--dry-run",
+    ]
+    assert shlex.split(script) == ["./manage.py", *expected]
+    assert execute_script(script, tmp_path) == (0, [expected])
+
+
+def test_dump_ids_arrive_intact(sandbox: TutorSandbox, tmp_path: Path) -> None:
+    id_flags = [arg for value in AWKWARD_IDS for arg in ("--ids", value)]
+    skip_flags = ["--ids-to-skip", "course-v1:x+y+z, with space "]
+    _, _, script = run_job(
+        sandbox, "dump-data-to-clickhouse", "--object", "course_overviews", *id_flags, *skip_flags
+    )
+    # The script went through Tutor's Jinja rendering: "{{ LMS_HOST }}" must survive it.
+    expected = [
+        "cms",
+        "dump_data_to_clickhouse",
+        "--object",
+        "course_overviews",
+        "--ids",
+        *AWKWARD_IDS,
+        "--ids_to_skip",
+        "course-v1:x+y+z",
+        "with space",
+    ]
+    assert shlex.split(script) == ["./manage.py", *expected]
+    assert execute_script(script, tmp_path) == (0, [expected])
+
+
+def test_load_test_script_and_flags(sandbox: TutorSandbox) -> None:
+    _, service, script = run_job(
+        sandbox,
+        "load-test",
+        "--num-users",
+        "3",
+        "--num-events",
+        "20",
+        "--sleep-time",
+        "0",
+        "--tags",
+        "nightly run",
+        "--tags",
+        "it's {% raw %}",
+        "--backend",
+        "redis_bus",
+    )
+    assert service == "cms"
+    lines = script.splitlines()
+    assert shlex.split(lines[0]) == [
+        "./manage.py",
+        "cms",
+        "monitor_load_test_tracking",
+        "--backend",
+        "redis_bus",
+        "&",
+    ]
+    generator = lines[2].removeprefix("if ").removesuffix("; then")
+    assert shlex.split(generator) == [
+        "./manage.py",
+        "cms",
+        "load_test_tracking_events",
+        "--num_users",
+        "3",
+        "--num_events",
+        "20",
+        "--sleep_time",
+        "0.0",
+        "--tags",
+        "nightly run",
+        "it's {% raw %}",
+    ]
+
+
+def test_load_test_defaults_to_celery_and_passes_no_other_flag(sandbox: TutorSandbox) -> None:
+    _, _, script = run_job(sandbox, "load-test")
+    lines = script.splitlines()
+    assert shlex.split(lines[0])[2:] == ["monitor_load_test_tracking", "--backend", "celery", "&"]
+    assert lines[2] == "if ./manage.py cms load_test_tracking_events; then"
+
+
+def test_load_test_waits_for_the_monitor(sandbox: TutorSandbox, tmp_path: Path) -> None:
+    _, _, script = run_job(sandbox, "load-test", "--num-events", "2")
+    status, calls = execute_script(script, tmp_path, monitor_load_test_tracking="sleep 0.5")
+    assert status == 0
+    assert sorted(call[1] for call in calls) == [
+        "load_test_tracking_events",
+        "monitor_load_test_tracking",
+    ]
+    assert (tmp_path / "finished-monitor_load_test_tracking").exists()
+
+
+def test_load_test_stops_the_monitor_when_the_generator_fails(
+    sandbox: TutorSandbox, tmp_path: Path
+) -> None:
+    _, _, script = run_job(sandbox, "load-test")
+    started = time.monotonic()
+    status, _ = execute_script(
+        script,
+        tmp_path,
+        monitor_load_test_tracking="sleep 30",
+        load_test_tracking_events="exit 3",
+    )
+    assert status == 3
+    assert time.monotonic() - started < 20
+    assert not (tmp_path / "finished-monitor_load_test_tracking").exists()
+
+
+def test_load_test_fails_when_the_monitor_fails(sandbox: TutorSandbox, tmp_path: Path) -> None:
+    _, _, script = run_job(sandbox, "load-test")
+    status, _ = execute_script(script, tmp_path, monitor_load_test_tracking="exit 4")
+    assert status == 4
+
+
+@pytest.mark.parametrize(
+    ("do_args", "must_name"),
+    [
+        (["dump-data-to-clickhouse", "--object", "nope"], OBJECTS),
+        (["dump-data-to-clickhouse"], ["--object"]),
+        ([*DUMP_PROFILES, "--batch-size", "0"], ["x>=1"]),
+        ([*DUMP_PROFILES, "--sleep-time", "-1"], ["x>=0"]),
+        ([*DUMP_PROFILES, "--sleep-time", "nan"], ["x>=0"]),
+        ([*DUMP_PROFILES, "--limit", "0"], ["x>=1"]),
+        ([*DUMP_PROFILES, "--start-pk", "-1"], ["x>=0"]),
+        ([*DUMP_PROFILES, "--ids", "1,,2"], ["--ids", "empty value"]),
+        ([*DUMP_PROFILES, "--ids-to-skip", "--force"], ["--ids-to-skip", "flag"]),
+        ([*DUMP_PROFILES, "--ids", "1,-2"], ["--ids", "flag"]),
+        (["load-test", "--tags", "--run_until_killed"], ["--tags", "flag"]),
+        (
+            ["dump-data-to-clickhouse", "--object", "user_profile", "--service", "foo"],
+            ["cms", "lms"],
+        ),
+        (["load-test", "--backend", "x"], BACKENDS),
+        (["load-test", "--num-users", "0"], ["x>=1"]),
+        (["load-test", "--num-events", "abc"], ["integer"]),
+        (["load-test", "--sleep-time", "-0.5"], ["x>=0"]),
+        (["load-test", "--service", "studio"], ["cms", "lms"]),
+    ],
+)
+def test_invalid_flags_exit_2_before_any_container(
+    sandbox: TutorSandbox, do_args: list[str], must_name: list[str]
+) -> None:
+    run = sandbox.tutor("local", "do", *do_args)
+    assert run.returncode == 2, run.output
+    assert "Error" in run.output
+    for word in must_name:
+        assert word in run.output
+    assert run.job_calls == []
+
+
+def test_help_documents_how_to_pass_several_ids(sandbox: TutorSandbox) -> None:
+    run = sandbox.tutor("local", "do", "dump-data-to-clickhouse", "--help")
+    assert run.returncode == 0, run.output
+    words = " ".join(run.output.split())  # click wraps help text
+    assert "Repeat the flag and/or separate ids with commas" in words
+    for name in OBJECTS:
+        assert name in run.output
+
+
+@pytest.fixture(scope="module")
+def init_scripts(sandbox: TutorSandbox) -> dict[str, str]:
+    """Scripts `do init --limit aspects` runs (the plugin's init tasks), by job service."""
+    run = sandbox.tutor("local", "do", "init", "--limit", "aspects")
+    assert run.returncode == 0, run.output
+    scripts = {}
+    for call in run.job_calls:
+        service = call[call.index("run") + 3].removesuffix("-job")
+        assert call == sandbox.local_job_argv(service, call[-1])
+        scripts[service] = call[-1]
+    return scripts
+
+
+def test_init_clickhouse_reruns_the_clickhouse_init_task(
+    sandbox: TutorSandbox, init_scripts: dict[str, str]
+) -> None:
+    _, service, script = run_job(sandbox, "init-clickhouse")
+    assert service == "aspects"
+    assert script == init_scripts["aspects"]
+    assert "python -m aspects_platform.clickhouse.migrate" in script
+
+
+def test_import_superset_assets_reruns_the_superset_init_task(
+    sandbox: TutorSandbox, init_scripts: dict[str, str]
+) -> None:
+    _, service, script = run_job(sandbox, "import-superset-assets")
+    assert service == "superset"
+    assert script == init_scripts["superset"]
+    assert "superset init" in script
+
+
+def test_jobs_run_in_the_dev_project_too(sandbox: TutorSandbox) -> None:
+    run = sandbox.tutor("dev", "do", "dump-data-to-clickhouse", "--object", "external_id")
+    assert run.returncode == 0, run.output
+    (call,) = run.job_calls
+    assert call[call.index("--project-name") + 1] == "tutor_dev"
+    assert call[call.index("run") :][:4] == ["run", "--rm", "-T", "cms-job"]
+    assert shlex.split(call[-1])[3:] == ["--object", "external_id"]
+
+
+TRICKY_VALUES = [
+    "",
+    "{",
+    "{{",
+    "{%",
+    "{#",
+    "{{ LMS_HOST }}",
+    "{% raw %}x{% endraw %}",
+    "{#- comment -#}",
+    "a{b}c",
+    "'",
+    '"',
+    "\\",
+    "$(id)",
+    "`id`",
+    "line\nbreak",
+    "tab\there",
+    "}}",
+    "%}",
+]
+
+
+def test_quote_survives_tutor_jinja_and_sh() -> None:
+    """Every value, once quoted, rendered by Tutor's Jinja and run by sh, is itself again."""
+    from tutor import env as tutor_env
+
+    from tutoraspects.commands import quote
+
+    rng = random.Random(42)
+    alphabet = "{}%#'\"\\$`; \n\tab-+:"
+    values = TRICKY_VALUES + ["".join(rng.choices(alphabet, k=12)) for _ in range(200)]
+    script = "printf '%s\\0' " + " ".join(quote(value) for value in values)
+    rendered = tutor_env.render_str({}, script)
+    done = subprocess.run(["sh", "-e", "-c", rendered], capture_output=True, check=True)
+    assert done.stdout.decode().split("\0")[:-1] == values
+
+
+def generated_secrets(sandbox: TutorSandbox) -> dict[str, str]:
+    """The plugin's generated passwords and secret keys, as saved in config.yml."""
+    return {
+        key: str(value)
+        for key, value in sandbox.config().items()
+        if key.startswith("ASPECTS_")
+        and any(word in key for word in ("PASSWORD", "SECRET"))
+        and len(str(value)) >= 8
+    }
+
+
+@pytest.mark.parametrize(
+    "do_args",
+    [
+        ["init"],
+        ["init-clickhouse"],
+        ["import-superset-assets"],
+        ["dump-data-to-clickhouse", "--object", "user_profile", "--ids", "1"],
+        ["load-test", "--tags", "x"],
+    ],
+)
+def test_no_generated_secret_is_printed_or_passed_on_the_command_line(
+    sandbox: TutorSandbox, do_args: list[str]
+) -> None:
+    secrets = generated_secrets(sandbox)
+    assert secrets, "the plugin should generate passwords in config.yml"
+    run = sandbox.tutor("local", "do", *do_args)
+    assert run.returncode == 0, run.output
+    assert run.job_calls
+    recorded = json.dumps(run.docker_calls)
+    for key, secret in secrets.items():
+        assert secret not in run.output, f"{key} printed by `do {do_args[0]}`"
+        assert secret not in recorded, f"{key} on the docker command line of `do {do_args[0]}`"

@@ -1,0 +1,90 @@
+"""`tutor local do init` tasks: scripts take secrets from the job environment, never literals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.tutor.rendered import Rendered
+
+SCRIPTS = {
+    "clickhouse": "plugins/aspects/jobs/init/clickhouse.sh",
+    "superset": "plugins/aspects/jobs/init/superset.sh",
+    "lms": "plugins/aspects/jobs/init/lms.sh",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_scripts_hold_no_generated_secret(rendered: Rendered, name: str) -> None:
+    script = rendered.text(SCRIPTS[name])
+    leaked = [key for key, value in rendered.secrets().items() if value in script]
+    assert not leaked, f"{name} init script holds {leaked}"
+
+
+def test_clickhouse_init_runs_the_migration_runner(rendered: Rendered) -> None:
+    script = rendered.text(SCRIPTS["clickhouse"])
+    commands = [line for line in script.splitlines() if line and not line.startswith("#")]
+    assert commands == ["python -m aspects_platform.clickhouse.migrate --wait 120"]
+
+
+def test_superset_init_reads_passwords_from_the_environment(rendered: Rendered) -> None:
+    script = rendered.text(SCRIPTS["superset"])
+    for step in ("superset db upgrade", "superset init", "superset fab create-admin"):
+        assert step in script
+    referenced = set(re.findall(r'"\$([A-Z_]+)"', script))
+    assert {"SUPERSET_ADMIN_PASSWORD", "SUPERSET_LMS_PASSWORD"} <= referenced
+    job_env = rendered.services("local/docker-compose.jobs.yml")["superset-job"]["environment"]
+    assert referenced <= set(job_env), referenced - set(job_env)
+
+
+def test_superset_init_skips_when_superset_is_not_run(rendered_all_off: Rendered) -> None:
+    script = rendered_all_off.text(SCRIPTS["superset"])
+    assert "superset db upgrade" not in script
+    assert "nothing to do" in script
+
+
+def test_lms_init_creates_the_service_user(rendered: Rendered) -> None:
+    config = rendered.config()
+    script = rendered.text(SCRIPTS["lms"])
+    assert f"./manage.py lms manage_user {config['ASPECTS_LMS_SERVICE_USER']} " in script
+
+
+def test_ralph_builds_its_auth_file_in_the_container(rendered: Rendered) -> None:
+    start = rendered.text("plugins/aspects/apps/ralph/start.sh")
+    assert '--password "$RALPH_ADMIN_PASSWORD"' in start
+    assert '--password "$RALPH_LMS_PASSWORD"' in start
+    assert not [key for key, value in rendered.secrets().items() if value in start]
+
+
+def test_do_init_prints_no_secret_and_runs_in_the_job_services(rendered: Rendered) -> None:
+    run = rendered.box.tutor("local", "do", "init", "--limit", "aspects")
+    assert run.returncode == 0, run.output
+    services = [call[call.index("run") + 3] for call in run.job_calls if "run" in call]
+    assert services == ["aspects-job", "superset-job", "lms-job"]
+    scripts = "\n".join(call[-1] for call in run.job_calls)
+    assert "aspects_platform.clickhouse.migrate --wait 120" in scripts
+    everything = run.output + "\n" + scripts
+    leaked = [key for key, value in rendered.secrets().items() if value in everything]
+    assert not leaked, leaked
+
+
+def test_job_environment_satisfies_the_migration_runner(rendered: Rendered) -> None:
+    """The aspects-job env, read by the runner's own parser, yields the configured users."""
+    from aspects_platform.clickhouse.migrate import config_from_env
+
+    config = rendered.config()
+    env = rendered.services("local/docker-compose.jobs.yml")["aspects-job"]["environment"]
+    migrate = config_from_env({name: str(value) for name, value in env.items()})
+    assert migrate.url == config["ASPECTS_CLICKHOUSE_URL"]
+    assert migrate.admin_user == config["ASPECTS_CLICKHOUSE_ADMIN_USER"]
+    assert migrate.admin_password == config["ASPECTS_CLICKHOUSE_ADMIN_PASSWORD"]
+    assert migrate.schema.event_sink_database == config["ASPECTS_EVENT_SINK_DATABASE"]
+    assert migrate.schema.xapi_table == config["ASPECTS_XAPI_TABLE"]
+    users = {user.name: user.password for user in migrate.users}
+    assert users == {
+        config[f"ASPECTS_CLICKHOUSE_{service}_USER"]: config[
+            f"ASPECTS_CLICKHOUSE_{service}_PASSWORD"
+        ]
+        for service in ("LMS", "SUPERSET", "RALPH")
+    }

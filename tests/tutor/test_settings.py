@@ -1,0 +1,160 @@
+"""LMS/CMS settings patches: they compile, carry the right values and merge the filters config."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.tutor.conftest import AWKWARD_PASSWORD
+from tests.tutor.rendered import Rendered
+
+SETTINGS_FILES = [
+    "apps/openedx/settings/lms/production.py",
+    "apps/openedx/settings/lms/development.py",
+    "apps/openedx/settings/cms/production.py",
+    "apps/openedx/settings/cms/development.py",
+]
+RENDER_STARTED = "org.openedx.learning.instructor.dashboard.render.started.v1"
+TABS_REQUESTED = "org.openedx.learning.instructor.dashboard.tabs.requested.v1"
+OUR_STEPS = {
+    RENDER_STARTED: "aspects_platform.filters.AddSupersetTab",
+    TABS_REQUESTED: "aspects_platform.filters.AddSupersetTabToInstructorDashboard",
+}
+PII_FLAGS = [
+    "EVENT_SINK_CLICKHOUSE_USER_PROFILE_ENABLED",
+    "EVENT_SINK_CLICKHOUSE_EXTERNAL_ID_ENABLED",
+    "EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED",
+]
+
+
+def run_settings(code: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Execute settings code as Django would import it; return its globals."""
+    scope: dict[str, Any] = {} if namespace is None else namespace
+    exec(compile(code, "settings.py", "exec"), scope)  # noqa: S102 (our rendered settings)
+    scope.pop("__builtins__", None)
+    return scope
+
+
+@pytest.mark.parametrize("path", SETTINGS_FILES)
+def test_settings_files_compile_and_carry_the_patch(rendered: Rendered, path: str) -> None:
+    source = rendered.text(path)
+    compile(source, path, "exec")
+    assert "EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = " in source
+    assert "aspects_platform.filters.AddSupersetTab" in source
+
+
+def test_backend_and_superset_settings(rendered: Rendered) -> None:
+    config = rendered.config()
+    settings = run_settings(rendered.patch("openedx-common-settings"))
+    assert settings["EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG"] == {
+        "url": "http://clickhouse:8123",
+        "username": config["ASPECTS_CLICKHOUSE_LMS_USER"],
+        "password": config["ASPECTS_CLICKHOUSE_LMS_PASSWORD"],
+        "database": "event_sink",
+        "timeout_secs": config["ASPECTS_CLICKHOUSE_TIMEOUT_SECS"],
+        "xapi_database": "xapi",
+        "xapi_table": "xapi_events_all",
+    }
+    assert settings["SUPERSET_CONFIG"] == {
+        "service_url": f"http://superset.{config['LMS_HOST']}/",
+        "internal_service_url": "http://superset:8088/",
+        "username": config["ASPECTS_SUPERSET_LMS_USER"],
+        "password": config["ASPECTS_SUPERSET_LMS_PASSWORD"],
+    }
+    assert settings["EVENT_SINK_CLICKHOUSE_PII_MODELS"] == ["user_profile", "external_id"]
+    assert settings["SUPERSET_DASHBOARD_LOCALES"] == ["en"]
+    assert settings["SUPERSET_EXTRA_FILTERS_FORMAT"] == []
+    dashboards = settings["ASPECTS_INSTRUCTOR_DASHBOARDS"]
+    assert [board["slug"] for board in dashboards] == [
+        "course-dashboard",
+        "individual-learner",
+        "learner-groups",
+    ]
+    assert all(set(board) == {"name", "slug", "uuid", "allow_translations"} for board in dashboards)
+
+
+def test_pii_sinks_only_when_pii_is_on(rendered: Rendered, rendered_all_off: Rendered) -> None:
+    off = run_settings(rendered.patch("openedx-common-settings"))
+    assert off["EVENT_SINK_CLICKHOUSE_COURSE_OVERVIEWS_ENABLED"] is True
+    assert off["EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED"] is True
+    assert not [flag for flag in PII_FLAGS if flag in off]
+    on = run_settings(rendered_all_off.patch("openedx-common-settings"))
+    assert all(on[flag] is True for flag in PII_FLAGS)
+
+
+def test_awkward_values_arrive_intact(rendered_all_off: Rendered) -> None:
+    settings = run_settings(rendered_all_off.patch("openedx-common-settings"))
+    backend = settings["EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG"]
+    assert backend["password"] == AWKWARD_PASSWORD
+    assert backend["url"] == "https://clickhouse.example.org:8123"
+
+
+def test_filters_config_is_created_when_absent(rendered: Rendered) -> None:
+    settings = run_settings(rendered.patch("openedx-common-settings"))
+    assert settings["OPEN_EDX_FILTERS_CONFIG"] == {
+        filter_type: {"fail_silently": False, "pipeline": [step]}
+        for filter_type, step in OUR_STEPS.items()
+    }
+    assert not [name for name in settings if name.startswith("_aspects")]
+
+
+def test_filters_config_is_merged_never_overwritten(rendered: Rendered) -> None:
+    existing = {
+        RENDER_STARTED: {"fail_silently": True, "pipeline": ["other_plugin.steps.First"]},
+        TABS_REQUESTED: {"pipeline": ("other_plugin.steps.Tab",)},
+        "org.openedx.learning.course.enrollment.started.v1": {
+            "fail_silently": False,
+            "pipeline": ["other_plugin.steps.Enroll"],
+        },
+    }
+    code = rendered.patch("openedx-common-settings")
+    namespace = {"OPEN_EDX_FILTERS_CONFIG": copy.deepcopy(existing)}
+    once = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"]
+    twice = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"]
+    assert once == twice
+    assert once[RENDER_STARTED] == {
+        "fail_silently": True,
+        "pipeline": ["other_plugin.steps.First", OUR_STEPS[RENDER_STARTED]],
+    }
+    assert once[TABS_REQUESTED] == {
+        "fail_silently": False,
+        "pipeline": ["other_plugin.steps.Tab", OUR_STEPS[TABS_REQUESTED]],
+    }
+    enrollment = "org.openedx.learning.course.enrollment.started.v1"
+    assert once[enrollment] == existing[enrollment]
+
+
+def test_development_settings_point_the_browser_at_the_dev_port(rendered: Rendered) -> None:
+    config = rendered.config()
+    settings = run_settings(
+        rendered.patch("openedx-common-settings")
+        + "\n"
+        + rendered.patch("openedx-development-settings")
+    )
+    assert settings["SUPERSET_CONFIG"]["service_url"] == (
+        f"http://superset.{config['LMS_HOST']}:8088/"
+    )
+
+
+def test_dockerfile_installs_the_app_from_the_build_context(rendered: Rendered) -> None:
+    dockerfile = rendered.text("build/openedx/Dockerfile")
+    assert "COPY aspects-platform /openedx/aspects-platform\n" in dockerfile
+    assert "RUN pip install /openedx/aspects-platform\n" in dockerfile
+
+
+def test_dockerfile_installs_the_pip_spec_instead(rendered_all_off: Rendered) -> None:
+    from tests.tutor.conftest import PIP_SPEC
+
+    dockerfile = rendered_all_off.text("build/openedx/Dockerfile")
+    assert "aspects-platform /openedx/aspects-platform" not in dockerfile
+    assert f"RUN pip install '{PIP_SPEC}'\n" in dockerfile
+
+
+def test_superset_config_holds_its_settings(rendered: Rendered) -> None:
+    config = rendered.config()
+    settings = run_settings(rendered.text("plugins/aspects/apps/superset/superset_config.py"))
+    assert settings["SECRET_KEY"] == config["ASPECTS_SUPERSET_SECRET_KEY"]
+    assert settings["SQLALCHEMY_DATABASE_URI"] == config["ASPECTS_SUPERSET_DB_URI"]
+    assert settings["FEATURE_FLAGS"]["EMBEDDED_SUPERSET"] is True

@@ -1,0 +1,243 @@
+"""`tutor [local|dev|k8s] do …` jobs of the Aspects plugin.
+
+Each job is a click command that validates its flags on the host, then only yields
+``(service, script)`` pairs: Tutor renders each script and runs it in ``<service>-job``.
+Nothing starts before validation passes, so a bad flag never reaches a container.
+
+Tutor renders every script with Jinja before running it, so user values are quoted twice over:
+for the shell (``shlex.quote``) and for Jinja (no ``{`` may start a tag), see ``quote``.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import typing as t
+
+import click
+
+from . import config
+
+DUMP_OBJECTS = ("course_overviews", "user_profile", "external_id", "course_enrollment")
+LOAD_TEST_BACKENDS = ("celery", "redis_bus", "kafka_bus", "vector")
+OPENEDX_SERVICES = ("cms", "lms")
+
+Job = t.Iterator[tuple[str, str]]
+
+
+def quote(value: str) -> str:
+    """Quote one value for ``sh`` so that Tutor's Jinja rendering leaves it untouched.
+
+    Every ``{`` is emitted as ``"{"`` between shell-quoted pieces, so no ``{{``, ``{%`` or ``{#``
+    can reach Jinja, while ``sh`` still joins the pieces back into the original value.
+    """
+    if "{" not in value:
+        return shlex.quote(value)
+    pieces = value.split("{")
+    return '"{"'.join(shlex.quote(piece) if piece else "" for piece in pieces)
+
+
+def _finite_non_negative(
+    _ctx: click.Context, param: click.Parameter, value: float | None
+) -> float | None:
+    """Refuse ``nan`` and ``inf``, which click's FloatRange lets through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds (x>=0).", param=param)
+    return value
+
+
+def _check_list_value(value: str, param: click.Parameter) -> str:
+    """Refuse values the in-platform command would misread: empty, or looking like a flag."""
+    if not value:
+        raise click.BadParameter("empty value.", param=param)
+    if value.startswith("-"):
+        raise click.BadParameter(f"{value!r} would be read as a flag: no leading '-'.", param=param)
+    return value
+
+
+def _split_ids(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    """Flatten repeated and comma-separated ids."""
+    return [_check_list_value(item.strip(), param) for value in values for item in value.split(",")]
+
+
+def _check_tags(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    return [_check_list_value(value, param) for value in values]
+
+
+def _sleep_time_option(help_text: str) -> t.Callable[[t.Callable[..., t.Any]], t.Any]:
+    return click.option(
+        "--sleep-time",
+        type=click.FloatRange(min=0),
+        callback=_finite_non_negative,
+        help=help_text,
+    )
+
+
+def _service_option(help_text: str) -> t.Callable[[t.Callable[..., t.Any]], t.Any]:
+    return click.option(
+        "--service",
+        type=click.Choice(OPENEDX_SERVICES),
+        default="cms",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _ids_option(name: str, help_text: str) -> t.Callable[[t.Callable[..., t.Any]], t.Any]:
+    return click.option(
+        name,
+        multiple=True,
+        metavar="ID[,ID…]",
+        callback=_split_ids,
+        help=f"{help_text} Repeat the flag and/or separate ids with commas.",
+    )
+
+
+@click.command(name="dump-data-to-clickhouse")
+@click.option(
+    "--object",
+    "object_name",
+    type=click.Choice(DUMP_OBJECTS),
+    required=True,
+    help="Which objects to dump.",
+)
+@click.option("--force", is_flag=True, help="Dump every object, even those already up to date.")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Objects per batch.")
+@_sleep_time_option("Seconds to pause between batches.")
+@_ids_option("--ids", "Only dump these primary keys.")
+@_ids_option("--ids-to-skip", "Never dump these primary keys.")
+@click.option("--start-pk", type=click.IntRange(min=0), help="Only dump primary keys above N.")
+@click.option("--limit", type=click.IntRange(min=1), help="Dump at most N objects.")
+@click.option("--dry-run", is_flag=True, help="Count what would be dumped; write nothing.")
+@_service_option("Which Open edX service runs the dump.")
+def dump_data_to_clickhouse(
+    object_name: str,
+    force: bool,
+    batch_size: int | None,
+    sleep_time: float | None,
+    ids: list[str],
+    ids_to_skip: list[str],
+    start_pk: int | None,
+    limit: int | None,
+    dry_run: bool,
+    service: str,
+) -> Job:
+    """Bulk-dump Open edX objects into ClickHouse (backfill).
+
+    Runs `./manage.py <service> dump_data_to_clickhouse` in the service's job container, passing
+    only the flags given here. Example:
+
+    \b
+    tutor local do dump-data-to-clickhouse --object user_profile \\
+        --batch-size 1000 --sleep-time 5
+    """
+    args = ["./manage.py", service, "dump_data_to_clickhouse", "--object", object_name]
+    if force:
+        args.append("--force")
+    if batch_size is not None:
+        args += ["--batch_size", str(batch_size)]
+    if sleep_time is not None:
+        args += ["--sleep_time", str(sleep_time)]
+    if ids:
+        args += ["--ids", *ids]
+    if ids_to_skip:
+        args += ["--ids_to_skip", *ids_to_skip]
+    if start_pk is not None:
+        args += ["--start_pk", str(start_pk)]
+    if limit is not None:
+        args += ["--limit", str(limit)]
+    if dry_run:
+        args.append("--dry-run")
+    yield service, _join(args)
+
+
+@click.command(name="load-test")
+@click.option("--num-users", type=click.IntRange(min=1), help="Learners to create.")
+@click.option("--num-events", type=click.IntRange(min=1), help="Events to send.")
+@_sleep_time_option("Seconds to pause between events.")
+@click.option(
+    "--tags",
+    multiple=True,
+    callback=_check_tags,
+    help="Label stored with the run; repeat for several.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(LOAD_TEST_BACKENDS),
+    default="celery",
+    show_default=True,
+    help="Event pipeline whose lag the monitor measures.",
+)
+@_service_option("Which Open edX service runs the load test.")
+def load_test(
+    num_users: int | None,
+    num_events: int | None,
+    sleep_time: float | None,
+    tags: list[str],
+    backend: str,
+    service: str,
+) -> Job:
+    """Send test tracking events and monitor the pipeline while they flow.
+
+    Starts `monitor_load_test_tracking` in the background, runs `load_test_tracking_events`,
+    then waits for the monitor (or stops it if the generator failed). Not for production.
+    """
+    monitor = ["./manage.py", service, "monitor_load_test_tracking", "--backend", backend]
+    generator = ["./manage.py", service, "load_test_tracking_events"]
+    if num_users is not None:
+        generator += ["--num_users", str(num_users)]
+    if num_events is not None:
+        generator += ["--num_events", str(num_events)]
+    if sleep_time is not None:
+        generator += ["--sleep_time", str(sleep_time)]
+    if tags:
+        generator += ["--tags", *tags]
+    yield service, _monitored_script(_join(monitor), _join(generator))
+
+
+def _join(args: list[str]) -> str:
+    return " ".join(quote(arg) for arg in args)
+
+
+def _monitored_script(monitor: str, generator: str) -> str:
+    """Run ``monitor`` in the background while ``generator`` runs; fail if either fails."""
+    return "\n".join(
+        [
+            f"{monitor} &",
+            "monitor_pid=$!",
+            f"if {generator}; then",
+            '  wait "$monitor_pid"',
+            "else",
+            "  status=$?",
+            '  kill "$monitor_pid" 2>/dev/null || true',
+            '  wait "$monitor_pid" 2>/dev/null || true',
+            '  exit "$status"',
+            "fi",
+        ]
+    )
+
+
+def _init_task(name: str) -> Job:
+    """Yield the `do init` task ``name`` again: same service, same script template."""
+    service, template = config.INIT_TASKS[name]
+    yield service, config.task_script(template)
+
+
+@click.command(name="init-clickhouse")
+def init_clickhouse() -> Job:
+    """Re-run the ClickHouse init: wait for the server; databases, users, grants, migrations."""
+    yield from _init_task("clickhouse")
+
+
+@click.command(name="import-superset-assets")
+def import_superset_assets() -> Job:
+    """Re-run the Superset init step that imports roles and dashboard assets."""
+    yield from _init_task("superset")
+
+
+DO_COMMANDS: list[click.Command] = [
+    dump_data_to_clickhouse,
+    load_test,
+    init_clickhouse,
+    import_superset_assets,
+]
