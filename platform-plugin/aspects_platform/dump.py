@@ -168,13 +168,13 @@ def keyset_pages(sink: ModelSink, queryset, next_size: Callable[[], int]) -> Ite
         size = next_size()
         if size <= 0:
             return
-        rows = list(sink.values(page.order_by("pk"))[:size])
+        rows = sink.fetch(page.order_by("pk")[:size])
         if not rows:
             return
         yield rows
         if len(rows) < size:
             return
-        last = rows[-1][0]
+        last = sink.pk_of(rows[-1])
 
 
 def dump(
@@ -219,12 +219,12 @@ def dump(
             return min(options.batch_size, remaining)
 
         for rows in keyset_pages(sink, queryset, next_size):
-            resume_pk = rows[-1][0]
+            resume_pk = sink.pk_of(rows[-1])
             if changed is not None:
                 rows = [row for row in rows if changed(row)]
             if remaining is not None and len(rows) >= remaining:
                 rows = rows[:remaining]
-                resume_pk = rows[-1][0] if rows else resume_pk
+                resume_pk = sink.pk_of(rows[-1]) if rows else resume_pk
             if remaining is not None:
                 remaining -= len(rows)
             prepared = rows if options.dry_run else sink.prepare(rows, run)

@@ -1,11 +1,20 @@
 """The HTTP interface as our code and clickhouse-connect use it (embedded or real server)."""
 # ruff: noqa: S608 - table names in these tests are generated identifiers, values are bound
 
+import gzip
 import json
 import uuid
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 
+import lz4.frame
 import pytest
 import requests
+
+try:
+    from compression import zstd
+except ImportError:  # Python < 3.14
+    from backports import zstd
 
 HOSTILE_VALUES = [
     "it's",
@@ -253,3 +262,64 @@ def test_unknown_setting_is_refused_and_harmless_ones_are_ignored(http, clickhou
     response = http.post(clickhouse.url, params={"query": "SELECT 1", "no_such_setting_xyz": "1"})
     assert response.status_code == 404
     assert response.headers["X-ClickHouse-Exception-Code"] == "115"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "lz4", "zstd"])
+def test_compressed_insert_bodies(http, clickhouse, scratch_table, encoding):
+    payload = b"".join(f"{i},compressed {i}\n".encode() for i in range(500))
+    if encoding == "gzip":
+        body = gzip.compress(payload)
+    elif encoding == "deflate":
+        body = zlib.compress(payload)
+    elif encoding == "lz4":
+        body = lz4.frame.compress(payload[:4000]) + lz4.frame.compress(payload[4000:])
+    else:
+        body = zstd.compress(payload)
+    response = http.post(
+        clickhouse.url,
+        params={"query": f"INSERT INTO {scratch_table} (id, s) FORMAT CSV"},
+        data=body,
+        headers={"Content-Encoding": encoding},
+    )
+    assert response.status_code == 200, response.text
+    assert clickhouse.client().command(f"SELECT count() FROM {scratch_table}") == 500
+
+
+@pytest.mark.parametrize("compress", ["lz4", "zstd", "gzip", False])
+def test_clickhouse_connect_compression_choices(clickhouse, scratch_table, compress):
+    client = clickhouse.client(compress=compress)
+    client.insert(scratch_table, [[1, "a"], [2, "b"]], column_names=["id", "s"])
+    assert client.query(f"SELECT s FROM {scratch_table} ORDER BY id").result_rows == [
+        ("a",),
+        ("b",),
+    ]
+
+
+def test_url_settings_apply_to_one_request_only(http, clickhouse, scratch_table):
+    query = f"INSERT INTO {scratch_table} (id, s) FORMAT CSV"
+    semicolons = b"1;semicolon separated\n"
+    relaxed = http.post(
+        clickhouse.url, params={"query": query, "format_csv_delimiter": ";"}, data=semicolons
+    )
+    assert relaxed.status_code == 200, relaxed.text
+    again = http.post(clickhouse.url, params={"query": query}, data=semicolons)
+    assert again.status_code != 200  # the setting did not outlive its request
+    rows = clickhouse.client().query(f"SELECT id, s FROM {scratch_table}").result_rows
+    assert rows == [(1, "semicolon separated")]
+
+
+def test_concurrent_clients(clickhouse, scratch_table):
+    client = clickhouse.client()
+
+    def work(worker: int) -> int:
+        rows = [[worker * 1000 + i, f"w{worker}"] for i in range(200)]
+        client.insert(scratch_table, rows, column_names=["id", "s"])
+        return client.command(
+            f"SELECT count() FROM {scratch_table} WHERE s = {{s:String}}",
+            parameters={"s": f"w{worker}"},
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(work, range(16)))
+    assert counts == [200] * 16
+    assert client.command(f"SELECT count() FROM {scratch_table}") == 3200

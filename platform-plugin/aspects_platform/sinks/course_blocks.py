@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aspects_platform.sinks.base import RUN_COLUMNS, DumpRun
-from aspects_platform.sinks.encoding import boolean, csv_bytes, json_text, utc_datetime
+from aspects_platform.sinks.encoding import FORMAT, columns_body, json_text, utc_datetime
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +138,13 @@ class XBlockSink:
                     block.display_name_with_default or "",
                     block_type,
                     *numbers,
-                    boolean(graded),
-                    boolean(is_detached),
+                    graded,
+                    is_detached,
                     json_text(data),
                     order,
                     utc_datetime(getattr(block, "edited_on", None)),
-                    *run.values,
+                    run.dump_id,
+                    run.time_last_dumped,
                 )
             )
         return rows
@@ -154,5 +155,6 @@ class XBlockSink:
             log.warning("Course %s is not in the modulestore: no blocks written", course_key)
             return 0
         if rows:
-            client.raw_insert(qualified_table, self.column_names(), csv_bytes(rows), fmt="CSV")
+            body = columns_body(list(zip(*rows, strict=True)))
+            client.raw_insert(qualified_table, self.column_names(), body, fmt=FORMAT)
         return len(rows)

@@ -26,12 +26,23 @@ COURSE_DATA_FIELDS = (
 )
 
 
+BOOLEAN_DATA_FIELDS = ("invitation_only", "enable_proctored_exams", "entrance_exam_enabled")
+
+
 def course_data_json(*values: Any) -> str:
     """The COURSE_DATA_FIELDS of one course as a JSON object."""
     data = dict(zip(COURSE_DATA_FIELDS, values, strict=True))
     if data["lowest_passing_grade"] is not None:
         data["lowest_passing_grade"] = float(data["lowest_passing_grade"])
+    for name in BOOLEAN_DATA_FIELDS:
+        data[name] = bool(data[name])
+    data["announcement"] = utc_datetime(data["announcement"])
     return json_text(data)
+
+
+def _as_datetime(value: datetime | str | None) -> datetime | None:
+    """A datetime from the database (some return text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
@@ -87,14 +98,14 @@ class CourseOverviewSink(ModelSink):
 
     def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
         """Each overview row with its course's block rows (read from the modulestore now)."""
-        return [(raw, self.blocks.rows(raw[0], run)) for raw in raw_rows]
+        return [(raw, self.blocks.rows(self.parse_pk(self.pk_of(raw)), run)) for raw in raw_rows]
 
     def write(self, client, database: str, prepared: list[tuple], run: DumpRun) -> int:
         """Write each course's blocks (one INSERT per course), then the overview rows."""
         database_id = quote_identifier(database, "database")
         blocks_table = f"{database_id}.{quote_identifier(self.blocks.table, 'table')}"
         for raw, block_rows in prepared:
-            self.blocks.insert(client, blocks_table, raw[0], block_rows)
+            self.blocks.insert(client, blocks_table, self.pk_of(raw), block_rows)
         return super().write(client, database, [raw for raw, _ in prepared], run)
 
     def dumped_modified(self, client, database: str, keys: Sequence[str] | None = None) -> dict:
@@ -110,14 +121,15 @@ class CourseOverviewSink(ModelSink):
 
     def changed_filter(self, dumped: dict):
         """A predicate on raw rows: True when the course changed since its last dump."""
-        modified_index = self.lookups.index("modified") + 1
+        modified_index = self.lookups.index("modified")
+        key_index = self.pk_index
 
         def changed(raw: Sequence[Any]) -> bool:
-            key = str(raw[0])
+            key = str(raw[key_index])
             if key not in dumped:
                 return True
             last = dumped[key]
-            current = _naive_utc(raw[modified_index])
+            current = _naive_utc(_as_datetime(raw[modified_index]))
             return current is not None and (last is None or last < current)
 
         return changed

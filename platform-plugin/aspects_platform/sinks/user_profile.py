@@ -1,7 +1,7 @@
 """``user_profile``: the learner's profile (PII), written on every save."""
 
 from aspects_platform.sinks.base import Column, ModelSink
-from aspects_platform.sinks.encoding import nullable, utc_datetime
+from aspects_platform.sinks.encoding import utc_datetime
 
 
 class UserProfileSink(ModelSink):
@@ -19,7 +19,7 @@ class UserProfileSink(ModelSink):
         Column("courseware"),
         Column("language"),
         Column("location"),
-        Column("year_of_birth", encode=nullable),
+        Column("year_of_birth"),
         Column("gender"),
         Column("level_of_education"),
         Column("mailing_address"),
