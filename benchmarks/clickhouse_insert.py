@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch-sizes", default="10000,100000")
     args = parser.parse_args(argv)
-    batch_sizes = [int(size) for size in args.batch_sizes.split(",")] + [args.rows]
+    sizes = [min(int(size), args.rows) for size in args.batch_sizes.split(",")] + [args.rows]
+    batch_sizes = list(dict.fromkeys(sizes))  # unique, in order; the last is a single POST
     with tempfile.TemporaryDirectory() as home, EmbeddedClickHouse(home) as server:
         client = connect(server.url, server.username, server.password)
         apply_migrations(client, SchemaSettings())

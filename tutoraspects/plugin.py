@@ -15,7 +15,7 @@ import os
 
 from tutor import hooks
 
-from . import commands, config, templating
+from . import commands, config, service_env, templating
 from .__about__ import __version__
 
 TEMPLATES_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -32,14 +32,9 @@ hooks.Filters.CONFIG_OVERRIDES.add_items(list(config.OVERRIDES.items()))
 
 ########### Templates
 hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES_ROOT)
-hooks.Filters.ENV_TEMPLATE_TARGETS.add_items(
-    [
-        ("aspects/apps", "plugins"),
-        ("aspects/jobs", "plugins"),
-        ("aspects/build", "plugins"),
-    ]
-)
-hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(templating.FILTERS)
+# One target: apps/, build/ and jobs/ all land in env/plugins/aspects/.
+hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("aspects/", "plugins"))
+hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(templating.FILTERS + service_env.FILTERS)
 
 
 @hooks.Filters.IS_FILE_RENDERED.add()

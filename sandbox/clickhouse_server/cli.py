@@ -38,7 +38,11 @@ def up() -> int:
     if server.is_up():
         print(f"embedded ClickHouse is already up at {server.url}")
         return 0
-    server.start(detached=True)
+    try:
+        server.start(detached=True)
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     client = connect(server.url, server.username, server.password)
     applied = apply_migrations(client, SchemaSettings())
     for migration in applied:

@@ -57,6 +57,7 @@ class Engine:
             self._connection.close()
 
     def _raw(self, sql: str, fmt: str = "TabSeparated", params: dict | None = None):
+        """Run through chdb's low-level query: raw bytes in any format, plus row/byte counts."""
         try:
             return self._connection._conn.query(sql, fmt, params=params or {})
         except RuntimeError as error:

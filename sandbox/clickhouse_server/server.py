@@ -26,7 +26,7 @@ class ClickHouseHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], engine: Engine, users: Users):
+    def __init__(self, address: tuple[str, int], engine: Engine | None, users: Users):
         super().__init__(address, ClickHouseHandler)
         self.engine = engine
         self.users = users
@@ -188,8 +188,14 @@ def _readonly_error() -> ClickHouseError:
 
 def serve(host: str, port: int, data_path: str, users: Users, ready=None) -> None:
     """Serve until SIGTERM/SIGINT; then close the engine cleanly (data stays on disk)."""
-    engine = Engine(data_path)
-    server = ClickHouseHTTPServer((host, port), engine, users)
+    try:
+        server = ClickHouseHTTPServer((host, port), None, users)
+    except OSError as error:
+        raise SystemExit(
+            f"error: cannot listen on {host}:{port}: {error.strerror} "
+            "(choose another port, e.g. ASPECTS_SANDBOX_CLICKHOUSE_PORT)"
+        ) from None
+    engine = server.engine = Engine(data_path)
     stop = threading.Event()
 
     def shut_down(*_):

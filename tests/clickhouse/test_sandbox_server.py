@@ -1,6 +1,7 @@
 """The embedded server's own life cycle: ``make sandbox-up``/``down`` flow and restarts."""
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -103,3 +104,13 @@ def _client(server: EmbeddedClickHouse):
     from aspects_platform.clickhouse.connection import connect
 
     return connect(server.url, server.username, server.password)
+
+
+def test_busy_port_is_reported(sandbox_env):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli({**sandbox_env, "ASPECTS_SANDBOX_CLICKHOUSE_PORT": str(port)}, "up")
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr

@@ -54,7 +54,7 @@ def test_passwords_come_from_the_secret(rendered: Rendered) -> None:
     assert (
         stored["ASPECTS_CLICKHOUSE_ADMIN_PASSWORD"] == config["ASPECTS_CLICKHOUSE_ADMIN_PASSWORD"]
     )
-    assert stored["RALPH_LMS_PASSWORD"] == config["ASPECTS_RALPH_LMS_PASSWORD"]
+    assert stored["ASPECTS_RALPH_LMS_PASSWORD"] == config["ASPECTS_RALPH_LMS_PASSWORD"]
 
 
 def test_every_secret_reference_resolves(rendered: Rendered) -> None:

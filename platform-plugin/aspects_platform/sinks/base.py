@@ -141,14 +141,19 @@ class ModelSink:
         """Every object of the model (subclasses may narrow it)."""
         return self.model()._default_manager.all()
 
-    def values(self, queryset):
-        """``values_list`` of ``self.lookups``, plus the primary key when not among them."""
+    def resolve_pk_index(self, model) -> int:
+        """Where the primary key is in fetched rows (appended when no column reads it)."""
         if self._select is None:
-            pk_name = queryset.model._meta.pk.name
+            pk_name = model._meta.pk.name
             if pk_name in self.lookups:
                 self._select, self.pk_index = self.lookups, self.lookups.index(pk_name)
             else:
                 self._select, self.pk_index = (*self.lookups, "pk"), len(self.lookups)
+        return self.pk_index
+
+    def values(self, queryset):
+        """``values_list`` of ``self.lookups``, plus the primary key when not among them."""
+        self.resolve_pk_index(queryset.model)
         return queryset.values_list(*self._select)
 
     def fetch(self, queryset) -> list[tuple]:

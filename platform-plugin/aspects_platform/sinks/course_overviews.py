@@ -122,7 +122,7 @@ class CourseOverviewSink(ModelSink):
     def changed_filter(self, dumped: dict):
         """A predicate on raw rows: True when the course changed since its last dump."""
         modified_index = self.lookups.index("modified")
-        key_index = self.pk_index
+        key_index = self.resolve_pk_index(self.model())
 
         def changed(raw: Sequence[Any]) -> bool:
             key = str(raw[key_index])

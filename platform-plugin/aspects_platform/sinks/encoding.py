@@ -45,4 +45,4 @@ def _json_default(value: Any) -> Any:
 
 def columns_body(columns: Sequence[Sequence[Any]]) -> bytes:
     """The ``JSONCompactColumns`` body for these columns (UTF-8)."""
-    return json.dumps(columns, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return json.dumps(columns, separators=(",", ":"), default=str).encode("ascii")
