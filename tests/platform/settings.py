@@ -1,9 +1,12 @@
 """Test settings: the sandbox LMS, with a throw-away SQLite file and short Celery backoff."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 _TMP = tempfile.mkdtemp(prefix="aspects-platform-tests-")
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ.setdefault("ASPECTS_SANDBOX_DIR", _TMP)
 
 from sandbox.lms.settings import *  # noqa: E402, F403

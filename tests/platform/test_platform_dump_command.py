@@ -99,6 +99,8 @@ def test_sleep_time_pauses_between_batches(ch):
         (["--object", "user_profile", "--sleep_time", "-1"], "must be 0 or more"),
         (["--object", "user_profile", "--sleep_time", "soon"], "not a number of seconds"),
         (["--object", "user_profile", "--database", "bad-name"], "invalid ClickHouse database"),
+        (["--object", "user_profile", "--start_pk", "abc"], "--start_pk 'abc' is not a valid"),
+        (["--object", "course_overviews", "--ids", "not-a-key"], "--ids 'not-a-key' is not a"),
     ],
 )
 def test_bad_input_is_a_clear_error(args, message):

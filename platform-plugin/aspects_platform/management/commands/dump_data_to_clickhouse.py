@@ -108,6 +108,7 @@ class Command(BaseCommand):
                 f"sink is not enabled; refusing to dump it. To dump it, "
                 f"{toggles.how_to_enable(object_name)}."
             )
+        self._check_keys(sink, options)
         overrides = {key: options[key] for key in backend.CONNECTION_KEYS}
         config = backend.backend_config(overrides)
         try:
@@ -144,6 +145,20 @@ class Command(BaseCommand):
                 f"({type(failed.error).__name__}: {failed.error}); {resume}"
             ) from failed.error
         self.stdout.write(self._summary(result))
+
+    @staticmethod
+    def _check_keys(sink, options: dict) -> None:
+        """Every key given on the command line must parse as the object's primary key."""
+        for flag in ("ids", "ids_to_skip", "start_pk"):
+            values = options[flag]
+            for value in [values] if isinstance(values, str) else values or []:
+                try:
+                    sink.parse_pk(value)
+                except Exception as exc:
+                    raise CommandError(
+                        f"--{flag} {value!r} is not a valid {sink.object_name} key "
+                        f"({type(exc).__name__}: {exc})"
+                    ) from exc
 
     @staticmethod
     def _summary(result: DumpResult) -> str:

@@ -1,0 +1,112 @@
+"""The LMS/CMS settings the plugin adds (`openedx-common-settings`), written as Python source.
+
+Built in Python rather than Jinja: Tutor renders this patch once per settings file (four
+times per `tutor config save`), and every value is written with ``repr`` so that quotes or
+backslashes in a password can neither break nor inject code into the settings module.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from .templating import python_literal
+
+# Sink objects with no personal data, and those enabled only with ASPECTS_ENABLE_PII.
+# `auth_user` is the user-retirement sink: it deletes a retired user's rows from PII tables.
+SINK_OBJECTS = ("course_overviews", "course_enrollment")
+PII_SINK_OBJECTS = ("user_profile", "external_id", "auth_user")
+# ClickHouse tables holding personal data (purged on user retirement).
+PII_TABLES = ["user_profile", "external_id"]
+
+# Reports-tab steps: filter type -> pipeline step, appended to OPEN_EDX_FILTERS_CONFIG.
+FILTER_STEPS = {
+    "org.openedx.learning.instructor.dashboard.render.started.v1": (
+        "aspects_platform.filters.AddSupersetTab"
+    ),
+    "org.openedx.learning.instructor.dashboard.tabs.requested.v1": (
+        "aspects_platform.filters.AddSupersetTabToInstructorDashboard"
+    ),
+}
+
+# Merges FILTER_STEPS into whatever is configured: existing steps and entries are kept, ours
+# are appended at most once (settings modules may be executed more than once).
+MERGE_FILTERS = """\
+OPEN_EDX_FILTERS_CONFIG = globals().get("OPEN_EDX_FILTERS_CONFIG") or {{}}
+for _aspects_filter_type, _aspects_step in {steps}.items():
+    _aspects_filter = OPEN_EDX_FILTERS_CONFIG.setdefault(_aspects_filter_type, {{}})
+    _aspects_filter.setdefault("fail_silently", False)
+    _aspects_pipeline = _aspects_filter.get("pipeline") or []
+    if isinstance(_aspects_pipeline, str):
+        _aspects_pipeline = [_aspects_pipeline]
+    _aspects_filter["pipeline"] = list(_aspects_pipeline)
+    if _aspects_step not in _aspects_filter["pipeline"]:
+        _aspects_filter["pipeline"].append(_aspects_step)
+del _aspects_filter_type, _aspects_step, _aspects_filter, _aspects_pipeline"""
+
+
+def enabled_sinks(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Sink objects switched on; PII ones only when ASPECTS_ENABLE_PII is on too."""
+    objects = [name for name in SINK_OBJECTS if config[f"ASPECTS_SINK_{name.upper()}"]]
+    if config["ASPECTS_ENABLE_PII"]:
+        objects += [name for name in PII_SINK_OBJECTS if config[f"ASPECTS_SINK_{name.upper()}"]]
+    return objects
+
+
+def common_settings(config: t.Mapping[str, t.Any]) -> str:
+    """Python source of the settings shared by the LMS and the CMS."""
+    backend = {
+        "url": config["ASPECTS_CLICKHOUSE_URL"],
+        "username": config["ASPECTS_CLICKHOUSE_LMS_USER"],
+        "password": config["ASPECTS_CLICKHOUSE_LMS_PASSWORD"],
+        "database": config["ASPECTS_EVENT_SINK_DATABASE"],
+        "timeout_secs": config["ASPECTS_CLICKHOUSE_TIMEOUT_SECS"],
+        "xapi_database": config["ASPECTS_XAPI_DATABASE"],
+        "xapi_table": config["ASPECTS_XAPI_TABLE"],
+    }
+    superset = {
+        "service_url": config["ASPECTS_SUPERSET_URL"],
+        "internal_service_url": config["ASPECTS_SUPERSET_INTERNAL_URL"],
+        "username": config["ASPECTS_SUPERSET_LMS_USER"],
+        "password": config["ASPECTS_SUPERSET_LMS_PASSWORD"],
+    }
+    lines = [
+        '# Aspects (tutor-aspects): ClickHouse event sinks and the Superset "Reports" tab.',
+        f"EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {python_literal(backend)}",
+        f"EVENT_SINK_CLICKHOUSE_PII_MODELS = {python_literal(PII_TABLES)}",
+        *(f"EVENT_SINK_CLICKHOUSE_{name.upper()}_ENABLED = True" for name in enabled_sinks(config)),
+        f"SUPERSET_CONFIG = {python_literal(superset)}",
+        "ASPECTS_INSTRUCTOR_DASHBOARDS = "
+        + python_literal(config["ASPECTS_INSTRUCTOR_DASHBOARDS"]),
+        "SUPERSET_EXTRA_FILTERS_FORMAT = "
+        + python_literal(config["ASPECTS_SUPERSET_EXTRA_FILTERS_FORMAT"]),
+        "SUPERSET_DASHBOARD_LOCALES = "
+        + python_literal(config["ASPECTS_SUPERSET_DASHBOARD_LOCALES"]),
+        MERGE_FILTERS.format(steps=python_literal(FILTER_STEPS)),
+    ]
+    return "\n".join(lines)
+
+
+def development_settings(config: t.Mapping[str, t.Any]) -> str:
+    """Python source of the development-only settings (the browser uses Superset's port)."""
+    url = f"http://{config['ASPECTS_SUPERSET_HOST']}:{config['ASPECTS_SUPERSET_PORT']}/"
+    return f'SUPERSET_CONFIG["service_url"] = {python_literal(url)}'
+
+
+@pass_context
+def _common_settings(context: Context) -> str:
+    return common_settings(context)
+
+
+@pass_context
+def _development_settings(context: Context) -> str:
+    return development_settings(context)
+
+
+# Template functions: `{{ aspects_common_settings() }}` in the settings patches.
+VARIABLES: list[tuple[str, t.Any]] = [
+    ("aspects_common_settings", _common_settings),
+    ("aspects_development_settings", _development_settings),
+]
