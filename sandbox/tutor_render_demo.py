@@ -52,7 +52,9 @@ def _services(root: Path, relative: str) -> set[str]:
 
 def _k8s_objects(root: Path) -> set[str]:
     objects = set()
-    for path in sorted((root / "env" / "k8s").glob("*.yml")):
+    manifests = [*(root / "env" / "k8s").glob("*.yml")]
+    manifests += (root / "env" / "plugins" / "aspects" / "apps" / "k8s").glob("*.yml")
+    for path in sorted(manifests):
         for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             if doc:
                 objects.add(f"{doc['kind']}/{doc['metadata']['name']}")

@@ -54,10 +54,6 @@ DEFAULTS: dict[str, t.Any] = {
     "CLICKHOUSE_HOST": "clickhouse",
     "CLICKHOUSE_HTTP_PORT": 8123,
     "CLICKHOUSE_SECURE": False,
-    "CLICKHOUSE_URL": (
-        "{% if ASPECTS_CLICKHOUSE_SECURE %}https{% else %}http{% endif %}"
-        "://{{ ASPECTS_CLICKHOUSE_HOST }}:{{ ASPECTS_CLICKHOUSE_HTTP_PORT }}"
-    ),
     "CLICKHOUSE_CLUSTER_NAME": "",
     "CLICKHOUSE_TIMEOUT_SECS": 5,
     "CLICKHOUSE_ADMIN_USER": "ch_admin",
@@ -78,7 +74,6 @@ DEFAULTS: dict[str, t.Any] = {
     # Superset.
     "SUPERSET_HOST": "superset.{{ LMS_HOST }}",
     "SUPERSET_PORT": 8088,
-    "SUPERSET_INTERNAL_URL": "http://superset:{{ ASPECTS_SUPERSET_PORT }}/",
     "SUPERSET_URL": (
         "{% if ENABLE_HTTPS %}https{% else %}http{% endif %}://{{ ASPECTS_SUPERSET_HOST }}/"
     ),
@@ -86,16 +81,13 @@ DEFAULTS: dict[str, t.Any] = {
     # SQLAlchemy URI for production (the file holds it; job command lines never do).
     "SUPERSET_DB_URI": "sqlite:////app/superset_home/superset.db",
     "SUPERSET_ADMIN_USER": "aspects_admin",
-    "SUPERSET_ADMIN_EMAIL": "{{ CONTACT_EMAIL }}",
     "SUPERSET_LMS_USER": "aspects_lms",
-    "SUPERSET_LMS_EMAIL": "aspects-lms@{{ LMS_HOST }}",
     "SUPERSET_K8S_VOLUME_SIZE": "1Gi",
     "SUPERSET_DASHBOARD_LOCALES": ["en"],
     "SUPERSET_EXTRA_FILTERS_FORMAT": [],
     "INSTRUCTOR_DASHBOARDS": INSTRUCTOR_DASHBOARDS,
     # Open edX service user that Superset logs in as (LMS side).
     "LMS_SERVICE_USER": "aspects_superset",
-    "LMS_SERVICE_EMAIL": "aspects-superset@{{ LMS_HOST }}",
     # Ralph (xAPI LRS) writing into ClickHouse.
     "RALPH_PORT": 8100,
     "RALPH_ADMIN_USER": "ralph_admin",

@@ -12,6 +12,7 @@ import typing as t
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from . import derived
 from .templating import python_literal
 
 # Sink objects with no personal data, and those enabled only with ASPECTS_ENABLE_PII.
@@ -58,7 +59,7 @@ def enabled_sinks(config: t.Mapping[str, t.Any]) -> list[str]:
 def common_settings(config: t.Mapping[str, t.Any]) -> str:
     """Python source of the settings shared by the LMS and the CMS."""
     backend = {
-        "url": config["ASPECTS_CLICKHOUSE_URL"],
+        "url": derived.clickhouse_url(config),
         "username": config["ASPECTS_CLICKHOUSE_LMS_USER"],
         "password": config["ASPECTS_CLICKHOUSE_LMS_PASSWORD"],
         "database": config["ASPECTS_EVENT_SINK_DATABASE"],
@@ -68,7 +69,7 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
     }
     superset = {
         "service_url": config["ASPECTS_SUPERSET_URL"],
-        "internal_service_url": config["ASPECTS_SUPERSET_INTERNAL_URL"],
+        "internal_service_url": derived.superset_internal_url(config),
         "username": config["ASPECTS_SUPERSET_LMS_USER"],
         "password": config["ASPECTS_SUPERSET_LMS_PASSWORD"],
     }
@@ -86,6 +87,14 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         + python_literal(config["ASPECTS_SUPERSET_DASHBOARD_LOCALES"]),
         MERGE_FILTERS.format(steps=python_literal(FILTER_STEPS)),
     ]
+    if config["ASPECTS_RUN_RALPH"]:
+        lrs = {
+            "route_url": derived.ralph_xapi_url(config),
+            "username": config["ASPECTS_RALPH_LMS_USER"],
+            "password": config["ASPECTS_RALPH_LMS_PASSWORD"],
+        }
+        # Read by the LMS init task, which routes xAPI statements to Ralph with it.
+        lines.append(f"ASPECTS_XAPI_LRS = {python_literal(lrs)}")
     return "\n".join(lines)
 
 

@@ -1,11 +1,14 @@
 """Tutor plugin `aspects`: hooks only. Read it as the table of contents of the plugin.
 
 What each hook points at:
-- configuration: ``config.py`` (defaults, generated secrets, init tasks);
-- patches: one file per Tutor patch in ``patches/`` (the file name is the patch name);
-- templates: ``templates/aspects/apps`` (service config files) and ``templates/aspects/jobs``
-  (init scripts), rendered to ``env/plugins/aspects/``; ``templates/build/openedx/
-  aspects-platform`` (the in-platform app) is copied byte for byte into the openedx image;
+- configuration: ``config.py`` (defaults, generated secrets, images, init tasks); values
+  computed from it: ``derived.py``;
+- templates: ``templates/aspects/`` (apps/ service files, build/ the Superset image, jobs/ init
+  scripts), rendered to ``env/plugins/aspects/``; ``templates/build/openedx/aspects-platform``
+  (the in-platform app, added by the wheel) is copied byte for byte into the openedx image;
+- patches: one file per Tutor patch in ``patches/`` (the file name is the patch name); they
+  call the template helpers of ``service_env.py`` (service environments), ``openedx_settings.py``
+  (LMS/CMS settings) and ``templating.py`` (safe value rendering);
 - `do` commands: ``commands.py``.
 """
 

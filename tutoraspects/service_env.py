@@ -12,12 +12,13 @@ import typing as t
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from . import derived
 from .templating import compose_scalar, yaml_scalar
 
 SECRET_NAME = "aspects-secrets"
 SUPERSET_CONFIG_PATH = "/app/aspects/superset_config.py"
 
-# Environment variable -> config key, per service or job.
+# Environment variable -> config key (or derived value, see derived.py), per service or job.
 ENVIRONMENTS: dict[str, dict[str, str]] = {
     # The migration runner's contract (platform-plugin/aspects_platform/clickhouse/migrate.py).
     "clickhouse_job": {
@@ -89,7 +90,7 @@ def environment(context: t.Mapping[str, t.Any], name: str) -> dict[str, tuple[st
         variable: (value, None) for variable, value in CONSTANTS.get(name, {}).items()
     }
     for variable, key in ENVIRONMENTS[name].items():
-        variables[variable] = (str(context[key]), key)
+        variables[variable] = (str(derived.value(context, key)), key)
     return variables
 
 

@@ -1,4 +1,4 @@
-"""Jinja filters the plugin adds to Tutor's renderer."""
+"""Safe value rendering (Python literals, YAML scalars, shell words) and patch loading."""
 
 from __future__ import annotations
 
@@ -67,9 +67,8 @@ def compose_scalar(value: t.Any) -> str:
     return yaml_scalar(value)
 
 
+# Jinja filters for the templates and patches.
 FILTERS: list[tuple[str, t.Callable[..., t.Any]]] = [
     ("aspects_py", python_literal),
-    ("aspects_yaml", yaml_scalar),
-    ("aspects_compose", compose_scalar),
     ("aspects_shell_quote", shlex.quote),
 ]

@@ -15,26 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.install.shell import run
+
 pytestmark = pytest.mark.install
 
 REPO = Path(__file__).resolve().parents[2]
 # The oldest Tutor major the plugin supports (pyproject: tutor>=20.0.0); the newest is "latest".
 OLDEST_SUPPORTED_MAJOR = 20
-
-
-def run(*args: str | Path, env: dict[str, str] | None = None, expect_status: int = 0) -> str:
-    """Run a command; fail the test, with its output, unless it exits with ``expect_status``."""
-    done = subprocess.run(
-        [str(arg) for arg in args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == expect_status, f"{' '.join(map(str, args))}:\n{done.stdout}"
-    return done.stdout
 
 
 def tutor_versions() -> list[tuple[int, ...]]:

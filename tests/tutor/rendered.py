@@ -107,3 +107,11 @@ def render(base: Path, *settings: str) -> Rendered:
     saved = box.tutor(*args)
     assert saved.returncode == 0, saved.output
     return Rendered(box)
+
+
+def run_settings(code: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Execute settings code as Django would import it; return its globals."""
+    scope: dict[str, Any] = {} if namespace is None else namespace
+    exec(compile(code, "settings.py", "exec"), scope)  # noqa: S102 (our rendered settings)
+    scope.pop("__builtins__", None)
+    return scope

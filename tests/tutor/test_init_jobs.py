@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.tutor.rendered import Rendered
+from tests.tutor.rendered import Rendered, run_settings
 
 SCRIPTS = {
     "clickhouse": "plugins/aspects/jobs/init/clickhouse.sh",
@@ -76,7 +76,7 @@ def test_job_environment_satisfies_the_migration_runner(rendered: Rendered) -> N
     config = rendered.config()
     env = rendered.services("local/docker-compose.jobs.yml")["aspects-job"]["environment"]
     migrate = config_from_env({name: str(value) for name, value in env.items()})
-    assert migrate.url == config["ASPECTS_CLICKHOUSE_URL"]
+    assert migrate.url == "http://clickhouse:8123"
     assert migrate.admin_user == config["ASPECTS_CLICKHOUSE_ADMIN_USER"]
     assert migrate.admin_password == config["ASPECTS_CLICKHOUSE_ADMIN_PASSWORD"]
     assert migrate.schema.event_sink_database == config["ASPECTS_EVENT_SINK_DATABASE"]
@@ -88,3 +88,30 @@ def test_job_environment_satisfies_the_migration_runner(rendered: Rendered) -> N
         ]
         for service in ("LMS", "SUPERSET", "RALPH")
     }
+
+
+def router_code(script: str) -> str:
+    """The Python that the LMS init passes to `./manage.py lms shell -c`."""
+    start = script.index('./manage.py lms shell -c "') + len('./manage.py lms shell -c "')
+    return script[start : script.index('"', start)]
+
+
+def test_lms_init_routes_xapi_to_ralph_with_credentials_from_settings(rendered: Rendered) -> None:
+    script = rendered.text(SCRIPTS["lms"])
+    code = router_code(script)
+    compile(code, "lms-shell", "exec")
+    assert "settings.ASPECTS_XAPI_LRS" in code
+    assert not set("$`\\") & set(code), "the code must survive sh double quotes unchanged"
+    config = rendered.config()
+    settings = run_settings(rendered.patch("openedx-common-settings"))
+    assert settings["ASPECTS_XAPI_LRS"] == {
+        "route_url": f"http://ralph:{config['ASPECTS_RALPH_PORT']}/xAPI/",
+        "username": config["ASPECTS_RALPH_LMS_USER"],
+        "password": config["ASPECTS_RALPH_LMS_PASSWORD"],
+    }
+
+
+def test_no_xapi_routing_without_ralph(rendered_all_off: Rendered) -> None:
+    assert "lms shell" not in rendered_all_off.text(SCRIPTS["lms"])
+    settings = run_settings(rendered_all_off.patch("openedx-common-settings"))
+    assert "ASPECTS_XAPI_LRS" not in settings

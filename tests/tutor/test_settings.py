@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import pytest
 
 from tests.tutor.conftest import AWKWARD_PASSWORD
-from tests.tutor.rendered import Rendered
+from tests.tutor.rendered import Rendered, run_settings
 
 SETTINGS_FILES = [
     "apps/openedx/settings/lms/production.py",
@@ -27,14 +26,6 @@ PII_FLAGS = [
     "EVENT_SINK_CLICKHOUSE_EXTERNAL_ID_ENABLED",
     "EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED",
 ]
-
-
-def run_settings(code: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Execute settings code as Django would import it; return its globals."""
-    scope: dict[str, Any] = {} if namespace is None else namespace
-    exec(compile(code, "settings.py", "exec"), scope)  # noqa: S102 (our rendered settings)
-    scope.pop("__builtins__", None)
-    return scope
 
 
 @pytest.mark.parametrize("path", SETTINGS_FILES)
@@ -158,3 +149,8 @@ def test_superset_config_holds_its_settings(rendered: Rendered) -> None:
     assert settings["SECRET_KEY"] == config["ASPECTS_SUPERSET_SECRET_KEY"]
     assert settings["SQLALCHEMY_DATABASE_URI"] == config["ASPECTS_SUPERSET_DB_URI"]
     assert settings["FEATURE_FLAGS"]["EMBEDDED_SUPERSET"] is True
+
+
+def test_external_superset_is_reached_at_its_public_url(rendered_all_off: Rendered) -> None:
+    superset = run_settings(rendered_all_off.patch("openedx-common-settings"))["SUPERSET_CONFIG"]
+    assert superset["internal_service_url"] == superset["service_url"]
