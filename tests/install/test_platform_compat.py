@@ -68,6 +68,9 @@ def test_platform_app_on_python_312_and_django_42(tmp_path: Path) -> None:
         "no:cacheprovider",
         "tests/platform",
         "tests/clickhouse",
+        # The demo ends with the Tutor render summary: Tutor is host-side, not in this venv.
+        "--deselect",
+        "tests/platform/test_sandbox.py::test_demo_runs_end_to_end_and_counts_match",
         cwd=REPO,
         env={k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTEST"))},
     )

@@ -1,6 +1,10 @@
 """Defaults for every setting the app reads (applied to the LMS/CMS settings module)."""
 
+from pathlib import Path
 from typing import Any
+
+#: Mako templates of the app (``instructor_dashboard/aspects.html`` for the legacy dashboard).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 #: Objects a sink can write, and the models they come from in edx-platform.
 DEFAULT_MODEL_CONFIG: dict[str, dict[str, str]] = {
@@ -25,6 +29,28 @@ SINK_SWITCH_NAMES = ("course_overviews", "user_profile", "external_id", "course_
 #: The retirement sink's switch (``EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED``).
 RETIREMENT_SWITCH_NAME = "auth_user"
 
+#: The Reports-tab dashboards (same defaults as the Tutor plugin's ASPECTS_INSTRUCTOR_DASHBOARDS).
+DEFAULT_INSTRUCTOR_DASHBOARDS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Course Dashboard",
+        "slug": "course-dashboard",
+        "uuid": "c0e64194-33d1-4d5a-8c10-4f51530c5ee9",
+        "allow_translations": True,
+    },
+    {
+        "name": "Individual Learner Dashboard",
+        "slug": "individual-learner",
+        "uuid": "abae8a25-1ba4-4653-81bd-d3937a162a11",
+        "allow_translations": True,
+    },
+    {
+        "name": "At-Risk Learners Dashboard",
+        "slug": "learner-groups",
+        "uuid": "8661d20c-cee6-4245-9fcc-610daea5fd24",
+        "allow_translations": True,
+    },
+)
+
 
 def defaults() -> dict[str, Any]:
     """Return a fresh copy of every default (mutable values are never shared)."""
@@ -46,14 +72,32 @@ def defaults() -> dict[str, Any]:
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS": 5.0,
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS": 600.0,
         "EVENT_SINK_CLICKHOUSE_MAX_RETRIES": 20,
+        # Reports tab: no service_url means no tab (never a link to nowhere).
+        "SUPERSET_CONFIG": {
+            "service_url": "",
+            "internal_service_url": "",
+            "username": "",
+            "password": "",
+        },
+        "ASPECTS_INSTRUCTOR_DASHBOARDS": [dict(d) for d in DEFAULT_INSTRUCTOR_DASHBOARDS],
+        "SUPERSET_EXTRA_FILTERS_FORMAT": [],
+        "SUPERSET_DASHBOARD_LOCALES": ["en"],
     }
     for name in (*SINK_SWITCH_NAMES, RETIREMENT_SWITCH_NAME):
         values[f"EVENT_SINK_CLICKHOUSE_{name.upper()}_ENABLED"] = False
     return values
 
 
+def add_mako_templates_dir(settings: Any) -> None:
+    """Append ``TEMPLATES_DIR`` (once) to ``MAKO_TEMPLATE_DIRS_BASE`` when that list exists."""
+    dirs = getattr(settings, "MAKO_TEMPLATE_DIRS_BASE", None)
+    if isinstance(dirs, list) and not any(Path(d) == TEMPLATES_DIR for d in dirs):
+        dirs.append(TEMPLATES_DIR)
+
+
 def plugin_settings(settings: Any) -> None:
-    """Set each default unless the settings module already defines it."""
+    """Set each default unless the settings module already defines it; add the Mako dir."""
     for name, value in defaults().items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
+    add_mako_templates_dir(settings)

@@ -5,7 +5,11 @@ from typing import Any
 from aspects_platform.settings.common import defaults
 
 #: Dict settings are merged key by key, so a partial YAML value keeps the other keys.
-MERGED_DICTS = ("EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG", "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG")
+MERGED_DICTS = (
+    "EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG",
+    "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG",
+    "SUPERSET_CONFIG",
+)
 
 
 def plugin_settings(settings: Any) -> None:

@@ -1,0 +1,76 @@
+"""openedx-filters pipeline steps adding the Aspects "Reports" tab to the Instructor Dashboard.
+
+Wired by the Tutor plugin (``OPEN_EDX_FILTERS_CONFIG``, ``fail_silently`` False), so both
+steps always return their filter's arguments, with or without the tab.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openedx_filters import PipelineStep
+
+from aspects_platform.dashboards import dashboard_links, superset_url
+
+TAB_ID = "aspects"
+TAB_TITLE = "Reports"
+#: Where the Instructor Dashboard MFE shows the tab (after its built-in tabs).
+TAB_SORT_ORDER = 120
+#: The legacy dashboard renders ``<template_path_prefix><section_key>.html`` (Mako).
+TEMPLATE_PATH_PREFIX = "/instructor_dashboard/"
+
+
+def mfe_tab_url(course_key: Any) -> str:
+    """Relative URL of the course's Reports tab in the Instructor Dashboard MFE."""
+    return f"/instructor-dashboard/{course_key}/{TAB_ID}/"
+
+
+def course_id_of(context: dict[str, Any]) -> str:
+    """The course id of a legacy dashboard context (``course.id``, else ``course_id``)."""
+    course = context.get("course")
+    course_id = getattr(course, "id", None) or context.get("course_id")
+    return str(course_id) if course_id else ""
+
+
+class AddSupersetTabToInstructorDashboard(PipelineStep):
+    """Instructor Dashboard MFE (``...instructor.dashboard.tabs.requested.v1``): add the tab."""
+
+    def run_filter(self, tabs: list | None, course_key: Any, **kwargs: Any) -> dict[str, Any]:
+        """Append the Reports tab once; leave ``tabs`` as they are without a Superset URL."""
+        tabs = list(tabs or [])
+        if superset_url() and not any(tab.get("tab_id") == TAB_ID for tab in tabs):
+            tabs.append(
+                {
+                    "tab_id": TAB_ID,
+                    "title": TAB_TITLE,
+                    "url": mfe_tab_url(course_key),
+                    "sort_order": TAB_SORT_ORDER,
+                }
+            )
+        return {"tabs": tabs, "course_key": course_key}
+
+
+class AddSupersetTab(PipelineStep):
+    """Legacy Instructor Dashboard (``...instructor.dashboard.render.started.v1``): add a section.
+
+    The LMS renders ``instructor_dashboard/aspects.html`` (shipped in this app's ``templates``
+    directory, which ``settings.common`` adds to ``MAKO_TEMPLATE_DIRS_BASE``).
+    """
+
+    def run_filter(self, context: dict[str, Any], template_name: str) -> dict[str, Any]:
+        """Append the Reports section once; leave ``context`` as it is without a Superset URL."""
+        base_url = superset_url()
+        sections = list(context.get("sections") or [])
+        if base_url and not any(section.get("section_key") == TAB_ID for section in sections):
+            sections.append(
+                {
+                    "section_key": TAB_ID,
+                    "section_display_name": TAB_TITLE,
+                    "course_id": course_id_of(context),
+                    "superset_url": base_url,
+                    "dashboards": dashboard_links(base_url),
+                    "template_path_prefix": TEMPLATE_PATH_PREFIX,
+                }
+            )
+            context["sections"] = sections
+        return {"context": context, "template_name": template_name}
