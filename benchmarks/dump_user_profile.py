@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO_ROOT / ".sandbox" / "bench"
 MANAGE = REPO_ROOT / "sandbox" / "manage.py"
@@ -69,21 +71,29 @@ def sandbox_env(db_file: Path, server=None) -> dict[str, str]:
 def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Run ``command``; (wall seconds, peak RSS in MB of that process, stdout). Raises on error.
 
-    The child is reaped with ``os.wait4`` so the RSS is its own, not the maximum over every
-    child this process ever had (the seeding process, the ClickHouse server).
+    The peak is sampled from the child's own RSS while it runs (psutil, every 10 ms). The
+    kernel's ``ru_maxrss`` of a child is no good here: it keeps the parent's RSS from before
+    ``exec`` (this benchmark process), whatever the dump itself used.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=err)
-        _, status, rusage = os.wait4(process.pid, 0)
+        watched = psutil.Process(process.pid)
+        peak = 0
+        while process.poll() is None:
+            try:
+                peak = max(peak, watched.memory_info().rss)
+            except psutil.Error:
+                break
+            time.sleep(0.01)
+        process.wait()
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[1:3])} failed:\n{stderr[-3000:]}")
-    return seconds, rusage.ru_maxrss / 1024, stdout
+    return seconds, peak / 2**20, stdout
 
 
 def ensure_seeded(size: int) -> Path:
