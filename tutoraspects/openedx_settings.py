@@ -17,8 +17,10 @@ from .templating import python_literal
 
 # Sink objects with no personal data, and those enabled only with ASPECTS_ENABLE_PII.
 # `auth_user` is the user-retirement sink: it deletes a retired user's rows from PII tables.
-SINK_OBJECTS = ("course_overviews", "course_enrollment")
-PII_SINK_OBJECTS = ("user_profile", "external_id", "auth_user")
+# It does not depend on ASPECTS_ENABLE_PII: after PII is turned off, rows dumped while it was
+# on still exist and must still follow their users' retirement (deleting nothing is harmless).
+SINK_OBJECTS = ("course_overviews", "course_enrollment", "auth_user")
+PII_SINK_OBJECTS = ("user_profile", "external_id")
 # ClickHouse tables holding personal data (purged on user retirement).
 PII_TABLES = ["user_profile", "external_id"]
 
@@ -66,6 +68,7 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         "timeout_secs": config["ASPECTS_CLICKHOUSE_TIMEOUT_SECS"],
         "xapi_database": config["ASPECTS_XAPI_DATABASE"],
         "xapi_table": config["ASPECTS_XAPI_TABLE"],
+        "cluster": config["ASPECTS_CLICKHOUSE_CLUSTER_NAME"],
     }
     superset = {
         "service_url": config["ASPECTS_SUPERSET_URL"],

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 
 from aspects_platform.clickhouse.connection import connect
-from aspects_platform.clickhouse.identifiers import quote_identifier
+from aspects_platform.clickhouse.identifiers import quote_identifier, validate_identifier
 
 CONNECTION_KEYS = ("url", "username", "password", "database", "timeout_secs")
 
@@ -43,6 +43,14 @@ def backend_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 def database_name(config: dict[str, Any]) -> str:
     """The validated, back-quoted event sink database (for SQL built by the sinks)."""
     return quote_identifier(config["database"], "database")
+
+
+def cluster_name(config: dict[str, Any]) -> str:
+    """The validated ``cluster`` of the config ("" when ClickHouse is a single node)."""
+    cluster = config.get("cluster") or ""
+    if cluster:
+        validate_identifier(cluster, "cluster")
+    return cluster
 
 
 def get_client(config: dict[str, Any]):

@@ -80,8 +80,30 @@ def dump_object_to_clickhouse(
     if not sink.is_enabled():
         return "disabled"
     pk = sink.parse_pk(object_pk)
-    written = _with_retries(self, lambda c, db: sink.dump_pks(c, db, [pk]), connection_overrides)
+    config = backend.backend_config(connection_overrides)
+    written = _with_retries(
+        self, lambda c, db: _dump_unretired(sink, c, db, pk, config), connection_overrides
+    )
     return f"dumped {written}"
+
+
+def _dump_unretired(sink, client, database: str, pk: Any, config: dict[str, Any]) -> int:
+    """Write one object unless its user is retired; undo a write that raced a retirement.
+
+    The read skips users with a retirement status. A status created while the INSERT was in
+    flight is seen by the check after it, and that user's PII rows are deleted again: the
+    retirement DELETE can never be followed by a row of the user. The check runs even when
+    nothing was written, so a retry after a failed delete still deletes.
+    """
+    written = sink.dump_pks(client, database, [pk])
+    retirement = UserRetirementSink()
+    for user_id in sink.retired_user_ids([pk]):
+        log.info(
+            "User %s is retired: deleting its PII rows again after %s %s", user_id, sink.table, pk
+        )
+        retirement.retire(client, database, user_id, backend.cluster_name(config))
+        written = 0
+    return written
 
 
 @shared_task(bind=True, name="aspects_platform.tasks.dump_course_to_clickhouse")
@@ -106,5 +128,8 @@ def retire_user_from_clickhouse(
     sink = UserRetirementSink()
     if not sink.is_enabled():
         return "disabled"
-    tables = _with_retries(self, lambda c, db: sink.retire(c, db, user_id), connection_overrides)
+    cluster = backend.cluster_name(backend.backend_config(connection_overrides))
+    tables = _with_retries(
+        self, lambda c, db: sink.retire(c, db, user_id, cluster), connection_overrides
+    )
     return "retired from " + ", ".join(tables)

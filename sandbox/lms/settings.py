@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "common.djangoapps.student.apps.StudentConfig",
     "openedx.core.djangoapps.external_user_ids.apps.ExternalUserIDConfig",
     "openedx.core.djangoapps.content.course_overviews.apps.CourseOverviewsConfig",
+    "openedx.core.djangoapps.user_api.apps.UserAPIConfig",
     "openedx.core.djangoapps.plugins.apps.PluginsConfig",
     "xmodule.modulestore.apps.ModulestoreConfig",
     "sandbox.lms",
@@ -116,6 +117,10 @@ EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
     "course_enrollment": {
         "module": "common.djangoapps.student.models",
         "model": "CourseEnrollment",
+    },
+    "user_retirement_status": {
+        "module": "openedx.core.djangoapps.user_api.models",
+        "model": "UserRetirementStatus",
     },
 }
 _SINKS_ON = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)

@@ -24,8 +24,15 @@ OUR_STEPS = {
 PII_FLAGS = [
     "EVENT_SINK_CLICKHOUSE_USER_PROFILE_ENABLED",
     "EVENT_SINK_CLICKHOUSE_EXTERNAL_ID_ENABLED",
-    "EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED",
 ]
+
+
+def test_cluster_name_reaches_the_backend_config(rendered: Rendered) -> None:
+    from tutoraspects.openedx_settings import common_settings
+
+    config = {**rendered.config(), "ASPECTS_CLICKHOUSE_CLUSTER_NAME": "analytics"}
+    settings = run_settings(common_settings(config))
+    assert settings["EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG"]["cluster"] == "analytics"
 
 
 @pytest.mark.parametrize("path", SETTINGS_FILES)
@@ -47,6 +54,7 @@ def test_backend_and_superset_settings(rendered: Rendered) -> None:
         "timeout_secs": config["ASPECTS_CLICKHOUSE_TIMEOUT_SECS"],
         "xapi_database": "xapi",
         "xapi_table": "xapi_events_all",
+        "cluster": "",
     }
     assert settings["SUPERSET_CONFIG"] == {
         "service_url": f"http://superset.{config['LMS_HOST']}/",
@@ -71,6 +79,8 @@ def test_pii_sinks_only_when_pii_is_on(rendered: Rendered, rendered_all_off: Ren
     assert off["EVENT_SINK_CLICKHOUSE_COURSE_OVERVIEWS_ENABLED"] is True
     assert off["EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED"] is True
     assert not [flag for flag in PII_FLAGS if flag in off]
+    # Retirement keeps deleting what was dumped while PII was on.
+    assert off["EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED"] is True
     on = run_settings(rendered_all_off.patch("openedx-common-settings"))
     assert all(on[flag] is True for flag in PII_FLAGS)
 

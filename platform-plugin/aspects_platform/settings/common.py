@@ -22,6 +22,11 @@ DEFAULT_MODEL_CONFIG: dict[str, dict[str, str]] = {
         "model": "CourseOverview",
     },
     "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
+    # Users being retired: the PII sinks never write their rows.
+    "user_retirement_status": {
+        "module": "openedx.core.djangoapps.user_api.models",
+        "model": "UserRetirementStatus",
+    },
 }
 
 #: Names used in ``EVENT_SINK_CLICKHOUSE_<NAME>_ENABLED`` and the waffle flags.
@@ -65,6 +70,8 @@ def defaults() -> dict[str, Any]:
             "xapi_table": "xapi_events_all",
             "runs_table": "load_test_runs",
             "stats_table": "load_test_stats",
+            # ClickHouse cluster name: retirement deletes run ON CLUSTER when it is set.
+            "cluster": "",
         },
         "EVENT_SINK_CLICKHOUSE_PII_MODELS": ["user_profile", "external_id"],
         "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG": {k: dict(v) for k, v in DEFAULT_MODEL_CONFIG.items()},

@@ -15,6 +15,7 @@ from django.db import connections
 
 from aspects_platform import toggles
 from aspects_platform.clickhouse.identifiers import quote_identifier
+from aspects_platform.sinks import retired_users
 from aspects_platform.sinks.encoding import FORMAT, columns_body, utc_datetime
 
 #: Every sink table ends with these two columns, the same for all rows of one run.
@@ -96,6 +97,8 @@ class ModelSink:
     table: ClassVar[str]
     columns: ClassVar[tuple[Column, ...]]
     pk_type: ClassVar[type] = int
+    #: The model's foreign key to the user, if any (PII rows of retired users are never read).
+    user_field: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         lookups: list[str] = []
@@ -128,6 +131,11 @@ class ModelSink:
         """True when the object is listed in EVENT_SINK_CLICKHOUSE_PII_MODELS."""
         return cls.object_name in getattr(settings, "EVENT_SINK_CLICKHOUSE_PII_MODELS", [])
 
+    @classmethod
+    def skips_retired_users(cls) -> bool:
+        """True for PII sinks whose rows belong to a user: retired users are left out."""
+        return cls.user_field is not None and cls.is_pii()
+
     def model(self):
         """The Django model this sink reads."""
         return get_model(self.object_name)
@@ -138,8 +146,24 @@ class ModelSink:
 
     # --- reading ---------------------------------------------------------------------------
     def queryset(self):
-        """Every object of the model (subclasses may narrow it)."""
-        return self.model()._default_manager.all()
+        """Every object of the model; for PII sinks, without the rows of retired users."""
+        queryset = self.model()._default_manager.all()
+        if self.skips_retired_users():
+            queryset = retired_users.exclude_retired(queryset, self.user_field)
+        return queryset
+
+    def retired_user_ids(self, pks: Sequence[Any]) -> list[int]:
+        """Users of the objects ``pks`` who now have a retirement status (PII sinks only)."""
+        if not self.skips_retired_users():
+            return []
+        retired = retired_users.retired_user_ids()
+        if retired is None:
+            return []
+        lookup = f"{self.user_field}_id"
+        objects = self.model()._default_manager.filter(pk__in=list(pks))
+        return sorted(
+            set(objects.filter(**{f"{lookup}__in": retired}).values_list(lookup, flat=True))
+        )
 
     def resolve_pk_index(self, model) -> int:
         """Where the primary key is in fetched rows (appended when no column reads it)."""

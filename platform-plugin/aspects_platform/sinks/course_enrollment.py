@@ -9,6 +9,7 @@ class CourseEnrollmentSink(ModelSink):
 
     object_name = "course_enrollment"
     table = "course_enrollment"
+    user_field = "user"
     columns = (
         Column("id"),
         Column("course_key", "course_id"),

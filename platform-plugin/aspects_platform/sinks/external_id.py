@@ -8,6 +8,7 @@ class ExternalIdSink(ModelSink):
 
     object_name = "external_id"
     table = "external_id"
+    user_field = "user"
     columns = (
         Column("external_user_id"),
         Column("external_id_type", "external_id_type__name"),

@@ -9,6 +9,7 @@ class UserProfileSink(ModelSink):
 
     object_name = "user_profile"
     table = "user_profile"
+    user_field = "user"
     columns = (
         Column("id"),
         Column("user_id"),

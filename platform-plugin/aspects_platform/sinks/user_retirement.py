@@ -32,14 +32,24 @@ class UserRetirementSink:
             toggles.is_enabled(name) for name in cls.pii_tables()
         )
 
-    def retire(self, client, database: str, user_id: int) -> list[str]:
-        """Delete ``user_id``'s rows from every PII table; returns the tables processed."""
+    @staticmethod
+    def delete_statement(qualified_table: str, cluster: str = "") -> str:
+        """The DELETE of one user's rows; ``ON CLUSTER`` (lightweight delete) when clustered."""
+        if cluster:
+            return (
+                f"DELETE FROM {qualified_table} "  # noqa: S608 - validated, back-quoted identifiers
+                f"ON CLUSTER {quote_identifier(cluster, 'cluster')} "
+                "WHERE user_id = {user_id:Int64}"
+            )
+        return f"ALTER TABLE {qualified_table} DELETE WHERE user_id = {{user_id:Int64}}"
+
+    def retire(self, client, database: str, user_id: int, cluster: str = "") -> list[str]:
+        """Delete ``user_id``'s rows from every PII table (on every node of ``cluster``)."""
         db = quote_identifier(database, "database")
         tables = self.pii_tables()
         for table in tables:
             client.command(
-                f"ALTER TABLE {db}.{quote_identifier(table, 'table')} "  # noqa: S608
-                "DELETE WHERE user_id = {user_id:Int64}",
+                self.delete_statement(f"{db}.{quote_identifier(table, 'table')}", cluster),
                 parameters={"user_id": int(user_id)},
                 settings=DELETE_SETTINGS,
             )

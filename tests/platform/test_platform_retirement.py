@@ -1,0 +1,263 @@
+"""Retirement wins over PII writes: in-flight retried tasks, bulk dumps, ON CLUSTER deletes."""
+
+import io
+import logging
+import time
+
+import pytest
+from aspects_platform.sinks import UserRetirementSink, retired_users
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun, task_retry
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
+from openedx.core.djangoapps.user_api.models import UserRetirementStatus
+
+from sandbox.lms.celery import APP
+from tests.platform.conftest import select
+from tests.platform.factories import make_external_id, make_user
+
+PII_TABLES = ("user_profile", "external_id")
+COUNT = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
+RETIRE_TASK = "aspects_platform.tasks.retire_user_from_clickhouse"
+DUMP_TASK = "aspects_platform.tasks.dump_object_to_clickhouse"
+
+
+def pii_counts(ch, user_id: int) -> dict[str, int]:
+    return {table: select(ch, COUNT, table=table, u=user_id)[0][0] for table in PII_TABLES}
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+def worker():
+    APP.conf.task_always_eager = False
+    try:
+        with start_worker(APP, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        APP.conf.task_always_eager = True
+
+
+@pytest.fixture
+def task_events():
+    """(task name, task id, state) of every retry and every finished run, in order."""
+    events: list[tuple[str, str, str]] = []
+
+    def on_retry(sender=None, request=None, **kwargs):
+        events.append((sender.name, request.id, "RETRY"))
+
+    def on_postrun(sender=None, task_id=None, state=None, **kwargs):
+        if state != "RETRY":
+            events.append((sender.name, task_id, state))
+
+    task_retry.connect(on_retry, weak=False)
+    task_postrun.connect(on_postrun, weak=False)
+    yield events
+    task_retry.disconnect(on_retry)
+    task_postrun.disconnect(on_postrun)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retirement_wins_over_writes_still_retrying(
+    embedded_clickhouse, ch, worker, task_events, settings
+):
+    leaving, profile = make_user("leaving", name="Leaving Person")
+    staying, _ = make_user("staying", name="Staying Person")
+    assert wait_for(lambda: pii_counts(ch, leaving.id)["user_profile"] == 1)
+    assert wait_for(lambda: pii_counts(ch, staying.id)["user_profile"] == 1)
+    task_events.clear()
+
+    # Writes made while ClickHouse is down retry slowly; the retirement retries fast, so it
+    # deletes first and the PII writes come back afterwards (the order that used to leak).
+    settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS = 4.0
+    settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS = 4.0
+    embedded_clickhouse.stop()
+    try:
+        profile.name = "Changed while ClickHouse was down"
+        profile.save()
+        make_external_id(leaving)
+        make_external_id(staying)
+        dump_retries = lambda: {e[1] for e in task_events if e[0] == DUMP_TASK and e[2] == "RETRY"}  # noqa: E731
+        assert wait_for(lambda: len(dump_retries()) == 3, timeout=20), task_events
+        settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS = 0.1
+        settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS = 0.1
+        retire_user(leaving)
+        assert wait_for(lambda: any(e[0] == RETIRE_TASK for e in task_events)), task_events
+    finally:
+        embedded_clickhouse.start()
+
+    def finished(name: str) -> set[str]:
+        return {e[1] for e in task_events if e[0] == name and e[2] == "SUCCESS"}
+
+    assert wait_for(lambda: len(finished(RETIRE_TASK)) == 1 and len(finished(DUMP_TASK)) == 3)
+    assert pii_counts(ch, leaving.id) == {"user_profile": 0, "external_id": 0}
+    assert pii_counts(ch, staying.id) == {"user_profile": 1, "external_id": 1}
+    assert not [e for e in task_events if e[2] not in ("RETRY", "SUCCESS")], task_events
+
+
+def seed(count: int) -> list[User]:
+    users = [make_user(f"bulk{i:02d}", name=f"Bulk {i}")[0] for i in range(count)]
+    for user in users:
+        make_external_id(user)
+    return users
+
+
+def dump(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("dump_data_to_clickhouse", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def dumped_users(ch, table: str) -> list[int]:
+    return [r[0] for r in select(ch, f"SELECT user_id FROM {table} ORDER BY user_id")]  # noqa: S608
+
+
+@pytest.mark.django_db
+def test_bulk_dump_after_retirement_skips_retired_users(ch):
+    users = seed(7)
+    retired = {users[1].id, users[4].id}
+    for user in users:
+        if user.id in retired:
+            retire_user(user)
+    for table in PII_TABLES:
+        ch.command(f"TRUNCATE TABLE {table}")
+    kept = [u.id for u in users if u.id not in retired]
+
+    for table in PII_TABLES:
+        out, err = dump("--object", table, "--batch_size", "2")
+        assert dumped_users(ch, table) == kept
+        assert f"Dumped 5 {table} objects" in out
+        progress = err.strip().splitlines()
+        assert progress[0].startswith(f"{table}: dumped 2/5 (40.0%)"), err
+        assert progress[-1].startswith(f"{table}: dumped 5/5 (100.0%)"), err
+
+
+@pytest.mark.django_db
+def test_dry_run_and_limit_count_without_retired_users(ch):
+    users = seed(4)
+    retire_user(users[0])
+    out, err = dump("--object", "user_profile", "--dry-run")
+    assert "user_profile: would dump 3/3" in err, err
+    dump("--object", "user_profile", "--limit", "2")
+    assert dumped_users(ch, "user_profile") == [users[1].id, users[2].id]
+
+
+@pytest.mark.django_db
+def test_task_skips_a_retired_user(ch):
+    user, profile = make_user("late")
+    ch.command("TRUNCATE TABLE user_profile")
+    UserRetirementStatus.objects.create(user=user, original_username=user.username)
+    profile.name = "saved after the retirement started"
+    profile.save()  # eager task: the user has a retirement status, nothing is written
+    assert pii_counts(ch, user.id)["user_profile"] == 0
+
+
+@pytest.mark.django_db
+def test_without_the_retirement_model_nothing_is_filtered_and_it_is_logged_once(
+    ch, settings, caplog
+):
+    settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
+        **settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG,
+        "user_retirement_status": {"module": "no_such.platform.models", "model": "Nope"},
+    }
+    retired_users._warned.clear()
+    users = seed(3)
+    UserRetirementStatus.objects.create(user=users[0], original_username="bulk00")
+    ch.command("TRUNCATE TABLE user_profile")
+    with caplog.at_level(logging.WARNING, logger=retired_users.__name__):
+        dump("--object", "user_profile")
+        dump("--object", "user_profile", "--dry-run")
+    assert sorted(set(dumped_users(ch, "user_profile"))) == [u.id for u in users]
+    warnings = [r for r in caplog.records if r.name == retired_users.__name__]
+    assert len(warnings) == 1
+    assert "no_such.platform.models" in warnings[0].getMessage()
+
+
+def test_non_pii_sinks_are_not_filtered(settings):
+    from aspects_platform.sinks import sink_for
+
+    assert sink_for("user_profile").skips_retired_users()
+    assert sink_for("external_id").skips_retired_users()
+    assert not sink_for("course_enrollment").skips_retired_users()
+    assert not sink_for("course_overviews").skips_retired_users()
+
+
+def test_cluster_delete_parses_on_the_engine_and_runs_on_cluster(ch):
+    statement = UserRetirementSink.delete_statement("`event_sink`.`user_profile`", "analytics")
+    assert "ON CLUSTER `analytics`" in statement
+    formatted = ch.query("SELECT formatQuery({q:String})", parameters={"q": statement})
+    text = formatted.result_rows[0][0]
+    assert "ON CLUSTER analytics" in text
+    assert "user_id = {user_id:Int64}" in text
+    assert UserRetirementSink.delete_statement("`event_sink`.`user_profile`").startswith(
+        "ALTER TABLE `event_sink`.`user_profile` DELETE"
+    )
+
+
+def test_cluster_name_is_validated(settings):
+    from aspects_platform import backend
+    from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
+
+    assert backend.cluster_name({"cluster": ""}) == ""
+    assert backend.cluster_name({}) == ""
+    with pytest.raises(InvalidIdentifierError, match="cluster"):
+        backend.cluster_name({"cluster": "bad`name; DROP"})
+    with pytest.raises(InvalidIdentifierError, match="cluster"):
+        UserRetirementSink.delete_statement("`db`.`t`", "x y")
+
+
+@pytest.mark.django_db
+def test_a_write_that_races_the_retirement_is_deleted_again(ch, backend_config):
+    from aspects_platform import backend, tasks
+    from aspects_platform.sinks import UserProfileSink
+
+    class RetiredDuringInsert(UserProfileSink):
+        """The retirement starts (and its DELETE runs) while this INSERT is in flight."""
+
+        def dump_pks(self, client, database, pks, run=None):
+            written = super().dump_pks(client, database, pks, run)
+            rows_before_retirement.append(pii_counts(ch, user.id)["user_profile"])
+            UserRetirementStatus.objects.create(user=user, original_username=user.username)
+            return written
+
+    rows_before_retirement: list[int] = []
+    user, profile = make_user("racing")
+    other, other_profile = make_user("other")
+    client = backend.get_client(backend_config)
+    try:
+        database = backend_config["database"]
+        sink = RetiredDuringInsert()
+        assert tasks._dump_unretired(sink, client, database, profile.pk, backend_config) == 0
+        assert tasks._dump_unretired(UserProfileSink(), client, database, other_profile.pk, {}) == 1
+    finally:
+        client.close()
+    assert rows_before_retirement == [1]
+    assert pii_counts(ch, user.id)["user_profile"] == 0
+    assert pii_counts(ch, other.id)["user_profile"] == 1
+
+
+@pytest.mark.django_db
+def test_sandbox_retire_user_creates_the_status_before_the_signal():
+    from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
+
+    user = User.objects.create(username="leaving-now")
+    seen: list[str] = []
+
+    def receiver(sender, user=None, **kwargs):
+        seen.append(UserRetirementStatus.objects.get(user=user).original_username)
+
+    USER_RETIRE_LMS_MISC.connect(receiver, weak=False)
+    try:
+        status = retire_user(user)
+    finally:
+        USER_RETIRE_LMS_MISC.disconnect(receiver)
+    assert seen == ["leaving-now"]
+    assert (status.user_id, status.original_username) == (user.id, "leaving-now")
