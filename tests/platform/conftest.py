@@ -1,6 +1,7 @@
 """Platform tier: pytest-django on the sandbox LMS + the shared ``clickhouse`` fixture."""
 
 import os
+import time
 
 import pytest
 
@@ -67,3 +68,28 @@ def naive_utc(value):
     if value is not None and value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker in this process (memory broker), instead of eager tasks."""
+    from celery.contrib.testing.worker import start_worker
+
+    from sandbox.lms.celery import APP
+
+    APP.conf.task_always_eager = False
+    try:
+        with start_worker(APP, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        APP.conf.task_always_eager = True

@@ -2,19 +2,16 @@
 
 import io
 import logging
-import time
 
 import pytest
 from aspects_platform.sinks import UserRetirementSink, retired_users
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun, task_retry
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from openedx.core.djangoapps.user_api.models import UserRetirementStatus
 
-from sandbox.lms.celery import APP
-from tests.platform.conftest import select
+from tests.platform.conftest import select, wait_for
 from tests.platform.factories import make_external_id, make_user
 
 PII_TABLES = ("user_profile", "external_id")
@@ -25,25 +22,6 @@ DUMP_TASK = "aspects_platform.tasks.dump_object_to_clickhouse"
 
 def pii_counts(ch, user_id: int) -> dict[str, int]:
     return {table: select(ch, COUNT, table=table, u=user_id)[0][0] for table in PII_TABLES}
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
-@pytest.fixture
-def worker():
-    APP.conf.task_always_eager = False
-    try:
-        with start_worker(APP, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        APP.conf.task_always_eager = True
 
 
 @pytest.fixture

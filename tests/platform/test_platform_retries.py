@@ -7,26 +7,14 @@ import time
 
 import pytest
 from aspects_platform import backend, tasks
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_retry
 from clickhouse_connect.driver.exceptions import DatabaseError
 from common.djangoapps.student.models import CourseEnrollment
 
-from sandbox.lms.celery import APP
-from tests.platform.conftest import select
+from tests.platform.conftest import select, wait_for
 from tests.platform.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker():
-    APP.conf.task_always_eager = False
-    try:
-        with start_worker(APP, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        APP.conf.task_always_eager = True
 
 
 @pytest.fixture
@@ -39,15 +27,6 @@ def retries():
     task_retry.connect(record, weak=False)
     yield seen
     task_retry.disconnect(record)
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def test_writes_made_while_clickhouse_is_down_arrive_when_it_is_back(
