@@ -19,6 +19,9 @@ import click
 from . import config
 
 DUMP_OBJECTS = ("course_overviews", "user_profile", "external_id", "course_enrollment")
+#: Objects keyed by an integer id (the in-platform sinks' ``pk_type``); course_overviews is keyed
+#: by the course key string.
+INTEGER_KEYED_OBJECTS = ("user_profile", "external_id", "course_enrollment")
 LOAD_TEST_BACKENDS = ("celery", "redis_bus", "kafka_bus", "vector")
 OPENEDX_SERVICES = ("cms", "lms")
 
@@ -53,6 +56,21 @@ def _check_list_value(value: str, param: click.Parameter) -> str:
     if value.startswith("-"):
         raise click.BadParameter(f"{value!r} would be read as a flag: no leading '-'.", param=param)
     return value
+
+
+def _check_start_pk(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else _check_list_value(value, param)
+
+
+def _start_pk_for(object_name: str, start_pk: str) -> str:
+    """Refuse a non-integer resume point for the integer-keyed objects."""
+    if object_name in INTEGER_KEYED_OBJECTS and not (start_pk.isascii() and start_pk.isdigit()):
+        raise click.BadParameter(
+            f"{start_pk!r} is not a valid {object_name} key: it is keyed by an integer id "
+            "(x>=0); only course_overviews takes a course key.",
+            param_hint="'--start-pk'",
+        )
+    return start_pk
 
 
 def _split_ids(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
@@ -106,7 +124,13 @@ def _ids_option(name: str, help_text: str) -> t.Callable[[t.Callable[..., t.Any]
 @_sleep_time_option("Seconds to pause between batches.")
 @_ids_option("--ids", "Only dump these primary keys.")
 @_ids_option("--ids-to-skip", "Never dump these primary keys.")
-@click.option("--start-pk", type=click.IntRange(min=0), help="Only dump primary keys above N.")
+@click.option(
+    "--start-pk",
+    metavar="PK",
+    callback=_check_start_pk,
+    help="Only dump primary keys above PK (resume point): an integer id, or a course key for "
+    "course_overviews.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Dump at most N objects.")
 @click.option("--dry-run", is_flag=True, help="Count what would be dumped; write nothing.")
 @_service_option("Which Open edX service runs the dump.")
@@ -117,7 +141,7 @@ def dump_data_to_clickhouse(
     sleep_time: float | None,
     ids: list[str],
     ids_to_skip: list[str],
-    start_pk: int | None,
+    start_pk: str | None,
     limit: int | None,
     dry_run: bool,
     service: str,
@@ -131,6 +155,8 @@ def dump_data_to_clickhouse(
     tutor local do dump-data-to-clickhouse --object user_profile \\
         --batch-size 1000 --sleep-time 5
     """
+    if start_pk is not None:
+        start_pk = _start_pk_for(object_name, start_pk)
     args = ["./manage.py", service, "dump_data_to_clickhouse", "--object", object_name]
     if force:
         args.append("--force")
@@ -143,7 +169,7 @@ def dump_data_to_clickhouse(
     if ids_to_skip:
         args += ["--ids_to_skip", *ids_to_skip]
     if start_pk is not None:
-        args += ["--start_pk", str(start_pk)]
+        args += ["--start_pk", start_pk]
     if limit is not None:
         args += ["--limit", str(limit)]
     if dry_run:

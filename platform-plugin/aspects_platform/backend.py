@@ -14,21 +14,37 @@ CONNECTION_KEYS = ("url", "username", "password", "database", "timeout_secs")
 #: ClickHouse error codes that mean "try again later", not "this data is wrong".
 TRANSIENT_ERROR_CODES = frozenset(
     {
+        3,  # UNEXPECTED_END_OF_FILE (connection cut mid-request)
         159,  # TIMEOUT_EXCEEDED
         160,  # TOO_SLOW
         164,  # READONLY (e.g. replica in read-only mode)
+        198,  # DNS_ERROR
         202,  # TOO_MANY_SIMULTANEOUS_QUERIES
         203,  # NO_FREE_CONNECTION
         209,  # SOCKET_TIMEOUT
         210,  # NETWORK_ERROR
+        225,  # NO_ZOOKEEPER
+        236,  # ABORTED
         241,  # MEMORY_LIMIT_EXCEEDED
         242,  # TABLE_IS_READ_ONLY
         252,  # TOO_MANY_PARTS
+        279,  # ALL_CONNECTION_TRIES_FAILED
+        285,  # TOO_FEW_LIVE_REPLICAS
+        286,  # UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE
+        319,  # UNKNOWN_STATUS_OF_INSERT
+        394,  # QUERY_WAS_CANCELLED
+        415,  # ALL_REPLICAS_LOST
         425,  # SYSTEM_ERROR
+        439,  # CANNOT_SCHEDULE_TASK
         999,  # KEEPER_EXCEPTION
+        1000,  # POCO_EXCEPTION
     }
 )
-HTTP_STATUS_PATTERN = re.compile(r"HTTP status (\d{3})")
+#: The ClickHouse error code in a message, in every clickhouse-connect release's wording:
+#: the server's "Code: 252. DB::Exception", 1.x "exception, code: 252", 0.8 "error code 252".
+ERROR_CODE_PATTERN = re.compile(r"\b(?:code:|error code)\s*(\d+)", re.IGNORECASE)
+#: The HTTP status in a message: 1.x "HTTP status 502", 0.8 "returned response code 502".
+HTTP_STATUS_PATTERN = re.compile(r"\b(?:HTTP status|response code)\s*(\d{3})\b")
 
 
 def backend_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -65,6 +81,15 @@ def get_client(config: dict[str, Any]):
     )
 
 
+def error_code(exc: BaseException) -> int | None:
+    """The ClickHouse error code of ``exc``: its ``code`` attribute, else parsed from the text."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, int):
+        return code
+    found = ERROR_CODE_PATTERN.search(str(exc))
+    return int(found.group(1)) if found else None
+
+
 def is_transient(exc: BaseException) -> bool:
     """True when ``exc`` means ClickHouse is unreachable or overloaded (retry), not bad data.
 
@@ -77,9 +102,9 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if not isinstance(exc, DatabaseError):
         return False
-    code = getattr(exc, "code", None)
+    code = error_code(exc)
     if code is not None:
-        return int(code) in TRANSIENT_ERROR_CODES
+        return code in TRANSIENT_ERROR_CODES
     status = HTTP_STATUS_PATTERN.search(str(exc))
     if status:
         return int(status.group(1)) >= 500

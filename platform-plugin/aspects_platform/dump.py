@@ -39,6 +39,7 @@ class DumpResult:
 
     object_name: str
     candidates: int
+    up_to_date: int = 0
     dumped: int = 0
     batches: int = 0
     resume_pk: Any = None
@@ -186,10 +187,9 @@ def dump(
 ) -> DumpResult:
     """Dump the objects selected by ``options``; raises DumpFailed with the resume point."""
     queryset = filtered_queryset(sink, options)
-    candidates = queryset.count()
-    total = candidates if options.limit is None else min(candidates, options.limit)
+    selected = queryset.count()
     run = DumpRun.start()
-    result = DumpResult(sink.object_name, total, dump_id=run.dump_id, dry_run=options.dry_run)
+    result = DumpResult(sink.object_name, selected, dump_id=run.dump_id, dry_run=options.dry_run)
     result.resume_pk = options.start_pk
     started = time.monotonic()
     sender: BatchSender | None = None
@@ -199,7 +199,13 @@ def dump(
         if isinstance(sink, CourseOverviewSink) and not options.force:
             client = client_factory()
             keys = [str(sink.parse_pk(i)) for i in options.ids] if options.ids else None
-            changed = sink.changed_filter(sink.dumped_modified(client, database, keys))
+            dumped = sink.dumped_modified(client, database, keys)
+            changed = sink.changed_filter(dumped)
+            stale = sink.stale_count(queryset, dumped)
+            result.up_to_date = selected - stale
+            selected = stale
+        total = selected if options.limit is None else min(selected, options.limit)
+        result.candidates = total
         if not options.dry_run and client is None:
             client = client_factory()
 

@@ -34,7 +34,8 @@ def read_or_create_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(24)
+    # Hex: never starts with "-" (read as an option by argparse/curl) and needs no quoting.
+    value = secrets.token_hex(20)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(value + "\n")

@@ -13,7 +13,7 @@ from .engine import Engine, Summary
 from .errors import ClickHouseError
 from .protocol import content_type, is_read_only, output_format, parse_params, split_insert
 
-DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: no trailing "\n"
 SERVER_NAME = "aspects-embedded-clickhouse"
 READONLY = 164
 UNKNOWN_EXCEPTION = 1002
@@ -77,7 +77,7 @@ class ClickHouseHandler(BaseHTTPRequestHandler):
         try:
             user, password = credentials(self.headers, dict(parse_qsl(url.query)))
             self.server.users.authenticate(user, password)
-            if not DATABASE_NAME.match(request.database):
+            if not DATABASE_NAME.fullmatch(request.database):
                 raise ClickHouseError(81, f"Database {request.database} does not exist")
             chunks = decoded_chunks(
                 raw_chunks(self.rfile, self.headers), self.headers.get("Content-Encoding", "")

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from aspects_platform.clickhouse.connection import connect, parse_url
+from aspects_platform.clickhouse.connection import connect, display_url, parse_url
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,34 @@ def test_parse_url(url, expected):
 def test_bad_urls_are_refused_with_the_valid_form(url, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://ch_admin:S3cretPassw0rd@clickhouse:8123", "'http://***@clickhouse:8123'"),
+        ("https://S3cretPassw0rd@clickhouse", "'https://***@clickhouse'"),
+        ("ch_admin:S3cretPassw0rd@clickhouse:8123", "'***@clickhouse:8123'"),
+        ("tcp://u:S3cretPassw0rd@clickhouse:9000", "'tcp://***@clickhouse:9000'"),
+        ("http://u:S3cret/Passw0rd@clickhouse:8123", "'http://***@clickhouse:8123'"),
+        ("http://u:S3cret?Passw0rd@clickhouse:8123", "'http://***@clickhouse:8123'"),
+        ("http://u:S3cret@Passw0rd@clickhouse:8123", "'http://***@clickhouse:8123'"),
+        ("http://clickhouse:8123/?password=S3cretPassw0rd", "'http://clickhouse:8123/?***'"),
+        ("http://clickhouse:8123/#S3cretPassw0rd", "'http://clickhouse:8123/?***'"),
+    ],
+)
+def test_a_password_in_a_bad_url_is_never_in_the_error(url, shown):
+    with pytest.raises(ValueError, match="ClickHouse URL") as refused:
+        parse_url(url)
+    message = str(refused.value)
+    assert "S3cret" not in message and "Passw0rd" not in message
+    assert shown in message
+    assert display_url(url) == shown.strip("'")
+
+
+def test_bad_port_is_refused_clearly():
+    with pytest.raises(ValueError, match="port must be a number from 1 to 65535"):
+        parse_url("http://clickhouse:http")
 
 
 def test_connect_returns_a_working_client(clickhouse):

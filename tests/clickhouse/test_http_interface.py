@@ -143,6 +143,18 @@ def test_database_parameter(http, clickhouse):
     assert response.text == f"{clickhouse.event_sink_database}\n"
 
 
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " "])
+def test_database_parameter_with_a_trailing_newline_is_an_unknown_database(
+    http, clickhouse, suffix
+):
+    database = clickhouse.event_sink_database + suffix
+    response = http.post(
+        clickhouse.url, params={"query": "SELECT currentDatabase()", "database": database}
+    )
+    assert response.status_code == 404
+    assert response.headers["X-ClickHouse-Exception-Code"] == "81"
+
+
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
 def test_bound_parameters_carry_hostile_values_as_data(clickhouse, scratch_table, value):
     client = clickhouse.client()

@@ -119,6 +119,23 @@ def test_bad_values_exit_2_with_a_clear_message(clickhouse, schema, variable, va
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://ch_admin:S3cretPassw0rd@clickhouse:8123",
+        "ch_admin:S3cretPassw0rd@clickhouse:8123",
+        "http://ch_admin:S3cret/Passw0rd@clickhouse:8123/db",
+        "http://clickhouse:8123/?password=S3cretPassw0rd",
+    ],
+)
+def test_a_password_in_the_url_is_never_printed(clickhouse, schema, url):
+    result = run_job(job_env(clickhouse, schema, ASPECTS_CLICKHOUSE_URL=url), "--skip-users")
+    assert result.returncode == 2
+    assert "ClickHouse URL" in result.stderr
+    output = result.stdout + result.stderr
+    assert "S3cret" not in output and "Passw0rd" not in output
+
+
 def test_wrong_admin_password_fails_with_clickhouse_error(clickhouse, schema):
     wrong = clickhouse.password + "-wrong"
     env = job_env(clickhouse, schema, ASPECTS_CLICKHOUSE_ADMIN_PASSWORD=wrong)

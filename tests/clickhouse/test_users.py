@@ -6,7 +6,11 @@ import secrets
 import uuid
 
 import pytest
-from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
+from aspects_platform.clickhouse.identifiers import (
+    InvalidIdentifierError,
+    quote_identifier,
+    validate_identifier,
+)
 from aspects_platform.clickhouse.schema import SchemaSettings
 from aspects_platform.clickhouse.users import (
     SERVICES,
@@ -61,6 +65,34 @@ def test_least_privilege_grants():
     assert grants("ralph", settings) == ["INSERT, SELECT ON `xapi`.`xapi_events_all`"]
     with pytest.raises(ValueError, match="choose one of lms, superset, ralph"):
         grants("vector", settings)
+
+
+def test_cluster_mode_grants_the_lms_user_on_cluster_queries(clickhouse):
+    settings = SchemaSettings(cluster="aspects_cluster")
+    assert grants("lms", settings)[-1] == "CLUSTER ON *.*"
+    assert "CLUSTER ON *.*" not in grants("lms", SchemaSettings())
+    for service in ("superset", "ralph"):  # they never run ON CLUSTER queries
+        assert not any("CLUSTER" in clause for clause in grants(service, settings))
+    statements = user_statements(ServiceUser("lms", "ch_lms", "pw"), settings)
+    assert statements[-1] == "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`"
+    formatted = format_query(clickhouse.client(), statements[-1])
+    assert "GRANT ON CLUSTER aspects_cluster CLUSTER ON *.* TO ch_lms" in formatted
+
+
+@pytest.mark.parametrize("name", ["event_sink\n", "event_sink\r\n", "\nevent_sink", "a b", ""])
+def test_identifiers_with_a_trailing_newline_or_space_are_refused(name):
+    with pytest.raises(InvalidIdentifierError, match="invalid ClickHouse database"):
+        validate_identifier(name, "database")
+    with pytest.raises(InvalidIdentifierError):
+        quote_identifier(name)
+    with pytest.raises(InvalidIdentifierError):
+        SchemaSettings(event_sink_database=name)
+
+
+@pytest.mark.parametrize("salt", ["00ff\n", "00ff' OR '", "00FF", "\n00ff"])
+def test_a_salt_that_is_not_lowercase_hex_is_refused(salt):
+    with pytest.raises(ValueError, match="lowercase hex"):
+        user_statements(ServiceUser("lms", "ch_lms", "pw"), SchemaSettings(), salt=salt)
 
 
 def test_user_names_are_validated():

@@ -154,7 +154,8 @@ def test_connection_overrides(settings, backend_config, ch):
         "--object", "user_profile",
         "--url", backend_config["url"],
         "--username", backend_config["username"],
-        "--password", backend_config["password"],
+        # "=" form: a password may start with "-", which argparse would read as an option.
+        f"--password={backend_config['password']}",
         "--database", backend_config["database"],
         "--timeout_secs", "5",
     )  # fmt: skip
@@ -226,3 +227,27 @@ def test_course_overviews_only_changed_courses_unless_forced(ch):
     assert "Dumped 1 " in out
     out, _ = dump("--object", "course_overviews", "--force")
     assert "Dumped 3 " in out
+
+
+def test_course_overviews_progress_counts_only_the_stale_courses(ch):
+    from xmodule.modulestore.django import modulestore
+
+    keys = [build_course(number=f"P{i}") for i in range(3)]
+    for key in keys:
+        modulestore().publish(key)
+    dump("--object", "course_overviews", "--ids", str(keys[1]))  # keys[1] is now up to date
+
+    out, err = dump("--object", "course_overviews", "--dry-run")
+    assert "would dump 2 course_overviews objects (of 2 selected; 1 already up to date)" in out
+    assert err.strip().splitlines()[-1].startswith("course_overviews: would dump 2/2 (100.0%)")
+
+    out, err = dump("--object", "course_overviews", "--batch_size", "1")
+    assert "Dumped 2 " in out
+    lines = err.strip().splitlines()
+    assert all("/2 (" in line for line in lines), err
+    assert lines[0].startswith("course_overviews: dumped 1/2 (50.0%)"), err
+    assert lines[-1].startswith("course_overviews: dumped 2/2 (100.0%)"), err
+    assert lines[-1].endswith(f"resume with --start_pk {max(keys, key=str)}"), err
+
+    out, err = dump("--object", "course_overviews", "--limit", "1")
+    assert "Dumped 0 " in out and "0/0 (100.0%)" in err, "nothing is stale any more"

@@ -9,6 +9,7 @@ from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from django.db import transaction
 from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from xmodule.modulestore.django import modulestore
+from xmodule.modulestore.sandbox_store import BlockSpec
 
 from tests.platform.conftest import naive_utc, select
 from tests.platform.factories import (
@@ -176,6 +177,61 @@ def test_course_publish_writes_overview_and_every_block_in_outline_order(ch):
     assert by_id["a1a"][2] == str(key.make_usage_key("vertical", "a1a"))
     data = json.loads(by_id["v1"][9])
     assert data["section"] == 1 and data["unit"] == 2 and data["block_type"] == "video"
+
+
+def test_nested_verticals_keep_the_enclosing_unit_number(ch):
+    """Verticals below a unit (split_test groups) are not units; misplaced chapters/sequentials
+    are not sections/subsections either."""
+    store = modulestore()
+    course = store.create_course("OrgX", "Nest", "2026", display_name="Nested")
+    key = course.location.course_key
+
+    def at(block_type: str, block_id: str):
+        return key.make_usage_key(block_type, block_id)
+
+    store.add_blocks(
+        key,
+        [
+            BlockSpec("chapter", "s1", course.location),
+            BlockSpec("sequential", "q1", at("chapter", "s1")),
+            BlockSpec("vertical", "u1", at("sequential", "q1")),
+            BlockSpec("split_test", "ab", at("vertical", "u1")),
+            BlockSpec("vertical", "groupA", at("split_test", "ab")),
+            BlockSpec("problem", "pa", at("vertical", "groupA")),
+            BlockSpec("vertical", "groupB", at("split_test", "ab")),
+            BlockSpec("library_content", "lib", at("vertical", "u1")),
+            BlockSpec("vertical", "libv", at("library_content", "lib")),
+            BlockSpec("chapter", "odd_chapter", at("vertical", "u1")),
+            BlockSpec("sequential", "odd_seq", at("vertical", "u1")),
+            BlockSpec("vertical", "u2", at("sequential", "q1")),
+            BlockSpec("sequential", "q2", at("chapter", "s1")),
+            BlockSpec("vertical", "u3", at("sequential", "q2")),
+        ],
+    )
+    store.publish(key)
+    blocks = select(
+        ch,
+        "SELECT location, section, subsection, unit FROM course_blocks "
+        "WHERE course_key = {k:String} ORDER BY `order`",
+        k=str(key),
+    )
+    assert [(b[0].split("@")[-1], *b[1:]) for b in blocks] == [
+        ("course", 0, 0, 0),
+        ("s1", 1, 0, 0),
+        ("q1", 1, 1, 0),
+        ("u1", 1, 1, 1),
+        ("ab", 1, 1, 1),
+        ("groupA", 1, 1, 1),
+        ("pa", 1, 1, 1),
+        ("groupB", 1, 1, 1),
+        ("lib", 1, 1, 1),
+        ("libv", 1, 1, 1),
+        ("odd_chapter", 1, 1, 1),
+        ("odd_seq", 1, 1, 1),
+        ("u2", 1, 1, 2),
+        ("q2", 1, 2, 0),
+        ("u3", 1, 2, 1),
+    ]
 
 
 def test_republish_writes_a_new_copy_of_the_blocks(ch):

@@ -162,6 +162,26 @@ def test_dump_ids_arrive_intact(sandbox: TutorSandbox, tmp_path: Path) -> None:
     assert execute_script(script, tmp_path) == (0, [expected])
 
 
+@pytest.mark.parametrize(
+    ("object_name", "start_pk"),
+    [
+        ("course_overviews", "course-v1:OpenedX+DemoX+Demo_Course"),
+        ("course_overviews", "course-v1:{{ x }}+it's+$HOME"),
+        ("external_id", "42"),
+    ],
+)
+def test_dump_start_pk_arrives_intact(
+    sandbox: TutorSandbox, tmp_path: Path, object_name: str, start_pk: str
+) -> None:
+    """The resume point printed by the in-platform command can be passed back through Tutor."""
+    _, _, script = run_job(
+        sandbox, "dump-data-to-clickhouse", "--object", object_name, "--start-pk", start_pk
+    )
+    expected = ["cms", "dump_data_to_clickhouse", "--object", object_name, "--start_pk", start_pk]
+    assert shlex.split(script) == ["./manage.py", *expected]
+    assert execute_script(script, tmp_path) == (0, [expected])
+
+
 def test_load_test_script_and_flags(sandbox: TutorSandbox) -> None:
     _, service, script = run_job(
         sandbox,
@@ -255,7 +275,17 @@ def test_load_test_fails_when_the_monitor_fails(sandbox: TutorSandbox, tmp_path:
         ([*DUMP_PROFILES, "--sleep-time", "-1"], ["x>=0"]),
         ([*DUMP_PROFILES, "--sleep-time", "nan"], ["x>=0"]),
         ([*DUMP_PROFILES, "--limit", "0"], ["x>=1"]),
-        ([*DUMP_PROFILES, "--start-pk", "-1"], ["x>=0"]),
+        ([*DUMP_PROFILES, "--start-pk", "-1"], ["--start-pk", "flag"]),
+        ([*DUMP_PROFILES, "--start-pk", ""], ["--start-pk", "empty value"]),
+        ([*DUMP_PROFILES, "--start-pk", "abc"], ["--start-pk", "'abc'", "integer", "user_profile"]),
+        (
+            ["dump-data-to-clickhouse", "--object", "course_enrollment", "--start-pk", "1.5"],
+            ["--start-pk", "integer"],
+        ),
+        (
+            ["dump-data-to-clickhouse", "--object", "course_overviews", "--start-pk", "-x"],
+            ["--start-pk", "flag"],
+        ),
         ([*DUMP_PROFILES, "--ids", "1,,2"], ["--ids", "empty value"]),
         ([*DUMP_PROFILES, "--ids-to-skip", "--force"], ["--ids-to-skip", "flag"]),
         ([*DUMP_PROFILES, "--ids", "1,-2"], ["--ids", "flag"]),

@@ -5,7 +5,7 @@ Values never go through here: they are always bound parameters.
 
 import re
 
-IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENTIFIER_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch: no "\n"
 
 
 class InvalidIdentifierError(ValueError):
@@ -14,7 +14,7 @@ class InvalidIdentifierError(ValueError):
 
 def validate_identifier(name: str, what: str = "identifier") -> str:
     """Return ``name`` unchanged if it matches ``^[A-Za-z_][A-Za-z0-9_]*$``, else raise."""
-    if not isinstance(name, str) or not IDENTIFIER_PATTERN.match(name):
+    if not isinstance(name, str) or not IDENTIFIER_PATTERN.fullmatch(name):
         raise InvalidIdentifierError(
             f"invalid ClickHouse {what} {name!r}: use letters, digits and underscores, "
             "not starting with a digit (pattern ^[A-Za-z_][A-Za-z0-9_]*$)"

@@ -13,7 +13,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from .connection import connect, parse_url
+from .connection import connect, display_url, parse_url
 from .identifiers import InvalidIdentifierError
 from .runner import MigrationChecksumError, apply_migrations
 from .schema import SchemaSettings
@@ -101,11 +101,11 @@ def wait_for_ping(url: str, wait_secs: float, say=print) -> None:
             reason = getattr(error, "reason", error)
             if time.monotonic() + delay > deadline:
                 raise ConnectionError(
-                    f"ClickHouse at {url} did not answer /ping within {wait_secs:g}s "
+                    f"ClickHouse at {display_url(url)} did not answer /ping within {wait_secs:g}s "
                     f"({attempt} attempts; last error: {reason})"
                 ) from None
             if attempt == 1:
-                say(f"waiting for ClickHouse at {url} ...")
+                say(f"waiting for ClickHouse at {display_url(url)} ...")
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
 
@@ -116,7 +116,7 @@ def run(config: MigrateConfig, wait_secs: float = 0, skip_users: bool = False, s
         wait_for_ping(config.url, wait_secs, say)
     client = connect(config.url, config.admin_user, config.admin_password)
     cluster = f" on cluster {config.schema.cluster}" if config.schema.cluster else ""
-    say(f"connected to ClickHouse {client.server_version} at {config.url}{cluster}")
+    say(f"connected to ClickHouse {client.server_version} at {display_url(config.url)}{cluster}")
     applied = apply_migrations(client, config.schema)
     for migration in applied:
         say(f"applied migration {migration.version:04d}_{migration.name}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .identifiers import quote_identifier
 from .schema import SchemaSettings
 
-HEX = re.compile(r"^[0-9a-f]+$")
+HEX = re.compile(r"[0-9a-f]+")  # used with fullmatch
 PII_TABLES = ("user_profile", "external_id")
 
 
@@ -36,9 +36,12 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
     xapi = quote_identifier(settings.xapi_database)
     xapi_table = f"{xapi}.{quote_identifier(settings.xapi_table)}"
     if service == "lms":
-        return [f"INSERT, SELECT ON {sink}.*"] + [
+        lms = [f"INSERT, SELECT ON {sink}.*"] + [
             f"ALTER DELETE ON {sink}.{quote_identifier(table)}" for table in PII_TABLES
         ]
+        # The retirement DELETE runs ON CLUSTER: refused (ACCESS_DENIED, 497) without this
+        # when on_cluster_queries_require_cluster_grant is on. Superset and Ralph never do.
+        return lms + ["CLUSTER ON *.*"] if settings.cluster else lms
     if service == "superset":
         return [f"SELECT ON {sink}.*", f"SELECT ON {xapi}.*"]
     if service == "ralph":
@@ -57,7 +60,7 @@ def user_statements(
     """CREATE USER IF NOT EXISTS, ALTER USER (password sync) and the GRANTs for ``user``."""
     salt = salt or secrets.token_hex(16)
     digest = sha256_hash(user.password, salt)
-    if not (HEX.match(salt) and HEX.match(digest)):
+    if not (HEX.fullmatch(salt) and HEX.fullmatch(digest)):
         raise ValueError("salt and hash must be lowercase hex")
     name = quote_identifier(user.name, "user name")
     cluster = f" {settings.on_cluster}" if settings.cluster else ""

@@ -57,13 +57,40 @@ def _location_text(location) -> str:
     return str(location)
 
 
-def outline_order(course) -> Iterator[Any]:
-    """The course block and its descendants, depth first, children in outline order."""
-    stack = [course]
+#: block type -> the parent block type that makes it a section, subsection or unit.
+NUMBERED_UNDER = {"chapter": "course", "sequential": "chapter", "vertical": "sequential"}
+
+
+def outline_order(course) -> Iterator[tuple[Any, str]]:
+    """(block, parent block type) for the course and its descendants, depth first, in order."""
+    stack: list[tuple[Any, str]] = [(course, "")]
     while stack:
-        block = stack.pop()
-        yield block
-        stack.extend(reversed(block.get_children()))
+        block, parent_type = stack.pop()
+        yield block, parent_type
+        block_type = block.location.block_type
+        stack.extend((child, block_type) for child in reversed(block.get_children()))
+
+
+def outline_numbers(outline: list[tuple[Any, str]]) -> list[tuple[int, int, int]]:
+    """(section, subsection, unit) of each outline block.
+
+    Only a chapter directly under the course opens a section, a sequential directly under a
+    chapter a subsection, and a vertical directly under a sequential a unit; any other block
+    (including verticals nested in a unit, such as split_test groups) keeps the enclosing numbers.
+    """
+    section = subsection = unit = 0
+    numbers = []
+    for block, parent_type in outline:
+        block_type = block.location.block_type
+        if NUMBERED_UNDER.get(block_type) == parent_type:
+            if block_type == "chapter":
+                section, subsection, unit = section + 1, 0, 0
+            elif block_type == "sequential":
+                subsection, unit = subsection + 1, 0
+            else:
+                unit += 1
+        numbers.append((section, subsection, unit))
+    return numbers
 
 
 class XBlockSink:
@@ -76,8 +103,9 @@ class XBlockSink:
         """Every column written, in order (RUN_COLUMNS last)."""
         return [*COLUMNS, *RUN_COLUMNS]
 
-    def course_blocks(self, course_key) -> tuple[list[Any], list[Any]] | None:
-        """(outline blocks, detached blocks) of the published course, or None if absent."""
+    def course_blocks(self, course_key) -> tuple[list[tuple[Any, str]], list[Any]] | None:
+        """((block, parent type) in outline order, detached blocks) of the published course,
+        or None if absent."""
         from xmodule.modulestore.django import modulestore
 
         store = modulestore()
@@ -103,21 +131,14 @@ class XBlockSink:
             return None
         outline, detached = blocks
         org, key_text = course_key.org, str(course_key)
-        section = subsection = unit = 0
+        all_blocks = [block for block, _ in outline] + detached
+        all_numbers = outline_numbers(outline) + [(0, 0, 0)] * len(detached)
         rows = []
-        for order, block in enumerate([*outline, *detached], start=1):
+        for order, (block, numbers) in enumerate(
+            zip(all_blocks, all_numbers, strict=True), start=1
+        ):
             block_type = block.location.block_type
             is_detached = order > len(outline)
-            if is_detached:
-                numbers = (0, 0, 0)
-            else:
-                if block_type == "chapter":
-                    section, subsection, unit = section + 1, 0, 0
-                elif block_type == "sequential":
-                    subsection, unit = subsection + 1, 0
-                elif block_type == "vertical":
-                    unit += 1
-                numbers = (section, subsection, unit)
             graded = bool(getattr(block, "graded", False))
             data = {
                 "course": course_key.course,

@@ -125,11 +125,22 @@ class CourseOverviewSink(ModelSink):
         key_index = self.resolve_pk_index(self.model())
 
         def changed(raw: Sequence[Any]) -> bool:
-            key = str(raw[key_index])
-            if key not in dumped:
-                return True
-            last = dumped[key]
-            current = _naive_utc(_as_datetime(raw[modified_index]))
-            return current is not None and (last is None or last < current)
+            return _is_stale(str(raw[key_index]), raw[modified_index], dumped)
 
         return changed
+
+    def stale_count(self, queryset, dumped: dict) -> int:
+        """How many courses of ``queryset`` changed since their last dump (reads pk, modified)."""
+        return sum(
+            _is_stale(str(key), modified, dumped)
+            for key, modified in queryset.values_list("pk", "modified").iterator()
+        )
+
+
+def _is_stale(key: str, modified: datetime | str | None, dumped: dict) -> bool:
+    """True when the course was never dumped or was modified after its last dump."""
+    if key not in dumped:
+        return True
+    last = dumped[key]
+    current = _naive_utc(_as_datetime(modified))
+    return current is not None and (last is None or last < current)

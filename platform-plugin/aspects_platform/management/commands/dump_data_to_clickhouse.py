@@ -163,9 +163,10 @@ class Command(BaseCommand):
     @staticmethod
     def _summary(result: DumpResult) -> str:
         if result.dry_run:
+            up_to_date = f"; {result.up_to_date:,} already up to date" if result.up_to_date else ""
             return (
                 f"Dry run: would dump {result.dumped:,} {result.object_name} objects "
-                f"(of {result.candidates:,} selected); nothing written."
+                f"(of {result.candidates:,} selected{up_to_date}); nothing written."
             )
         return (
             f"Dumped {result.dumped:,} {result.object_name} objects to ClickHouse in "
