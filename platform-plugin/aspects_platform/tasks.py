@@ -48,11 +48,11 @@ def _forget_clients() -> None:
         client.close()
 
 
-def _with_retries(task, work: Callable[[Any, str], Any], overrides: dict | None) -> Any:
-    """Run ``work(client, database)``; on a transient failure schedule a retry with backoff."""
+def _with_retries(task, work: Callable[[Any, dict], Any], overrides: dict | None) -> Any:
+    """Run ``work(client, config)``; on a transient failure schedule a retry with backoff."""
     config = backend.backend_config(overrides)
     try:
-        return work(_client_for(config), config["database"])
+        return work(_client_for(config), config)
     except Exception as exc:
         if not backend.is_transient(exc):
             raise
@@ -80,14 +80,13 @@ def dump_object_to_clickhouse(
     if not sink.is_enabled():
         return "disabled"
     pk = sink.parse_pk(object_pk)
-    config = backend.backend_config(connection_overrides)
     written = _with_retries(
-        self, lambda c, db: _dump_unretired(sink, c, db, pk, config), connection_overrides
+        self, lambda client, config: _dump_unretired(sink, client, config, pk), connection_overrides
     )
     return f"dumped {written}"
 
 
-def _dump_unretired(sink, client, database: str, pk: Any, config: dict[str, Any]) -> int:
+def _dump_unretired(sink, client, config: dict[str, Any], pk: Any) -> int:
     """Write one object unless its user is retired; undo a write that raced a retirement.
 
     The read skips users with a retirement status. A status created while the INSERT was in
@@ -95,6 +94,7 @@ def _dump_unretired(sink, client, database: str, pk: Any, config: dict[str, Any]
     retirement DELETE can never be followed by a row of the user. The check runs even when
     nothing was written, so a retry after a failed delete still deletes.
     """
+    database = config["database"]
     written = sink.dump_pks(client, database, [pk])
     retirement = UserRetirementSink()
     for user_id in sink.retired_user_ids([pk]):
@@ -116,7 +116,11 @@ def dump_course_to_clickhouse(
         return "disabled"
     pk = sink.parse_pk(course_key)
     sink.ensure_overview(pk)
-    written = _with_retries(self, lambda c, db: sink.dump_pks(c, db, [pk]), connection_overrides)
+    written = _with_retries(
+        self,
+        lambda client, config: sink.dump_pks(client, config["database"], [pk]),
+        connection_overrides,
+    )
     return f"dumped {written}"
 
 
@@ -128,8 +132,11 @@ def retire_user_from_clickhouse(
     sink = UserRetirementSink()
     if not sink.is_enabled():
         return "disabled"
-    cluster = backend.cluster_name(backend.backend_config(connection_overrides))
     tables = _with_retries(
-        self, lambda c, db: sink.retire(c, db, user_id, cluster), connection_overrides
+        self,
+        lambda client, config: sink.retire(
+            client, config["database"], user_id, backend.cluster_name(config)
+        ),
+        connection_overrides,
     )
     return "retired from " + ", ".join(tables)

@@ -211,10 +211,10 @@ def test_a_write_that_races_the_retirement_is_deleted_again(ch, backend_config):
     other, other_profile = make_user("other")
     client = backend.get_client(backend_config)
     try:
-        database = backend_config["database"]
         sink = RetiredDuringInsert()
-        assert tasks._dump_unretired(sink, client, database, profile.pk, backend_config) == 0
-        assert tasks._dump_unretired(UserProfileSink(), client, database, other_profile.pk, {}) == 1
+        assert tasks._dump_unretired(sink, client, backend_config, profile.pk) == 0
+        other_sink = UserProfileSink()
+        assert tasks._dump_unretired(other_sink, client, backend_config, other_profile.pk) == 1
     finally:
         client.close()
     assert rows_before_retirement == [1]

@@ -55,9 +55,12 @@ class DumpRun:
         return cls(str(uuid.uuid4()), utc_datetime(datetime.now(UTC)))
 
 
-def get_model(object_name: str):
-    """The Django model configured for ``object_name`` in EVENT_SINK_CLICKHOUSE_MODEL_CONFIG."""
-    config = getattr(settings, "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG", {}).get(object_name)
+def get_model(object_name: str, default: dict[str, str] | None = None):
+    """The Django model configured for ``object_name`` in EVENT_SINK_CLICKHOUSE_MODEL_CONFIG.
+
+    ``default`` (``{"module", "model"}``) is used when the setting has no such entry.
+    """
+    config = getattr(settings, "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG", {}).get(object_name) or default
     if not config:
         raise ImproperlyConfigured(
             f"EVENT_SINK_CLICKHOUSE_MODEL_CONFIG has no entry for {object_name!r} "
@@ -65,7 +68,7 @@ def get_model(object_name: str):
         )
     try:
         return getattr(importlib.import_module(config["module"]), config["model"])
-    except (ImportError, AttributeError) as exc:
+    except (ImportError, AttributeError, KeyError, TypeError) as exc:
         raise ImproperlyConfigured(
             f"EVENT_SINK_CLICKHOUSE_MODEL_CONFIG[{object_name!r}] = {config!r} "
             f"cannot be imported: {exc}"

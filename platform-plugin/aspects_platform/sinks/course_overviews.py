@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aspects_platform.clickhouse.identifiers import quote_identifier
 from aspects_platform.sinks.base import Column, DumpRun, ModelSink
 from aspects_platform.sinks.course_blocks import XBlockSink
-from aspects_platform.sinks.encoding import boolean, json_text, utc_datetime
+from aspects_platform.sinks.encoding import boolean, json_text, naive_utc, utc_datetime
 
 #: CourseOverview fields kept together in ``course_data_json``.
 COURSE_DATA_FIELDS = (
@@ -43,12 +43,6 @@ def course_data_json(*values: Any) -> str:
 def _as_datetime(value: datetime | str | None) -> datetime | None:
     """A datetime from the database (some return text)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 class CourseOverviewSink(ModelSink):
@@ -117,7 +111,7 @@ class CourseOverviewSink(ModelSink):
             parameters["keys"] = [str(k) for k in keys]
         sql += " GROUP BY course_key"
         result = client.query(sql, parameters=parameters)
-        return {key: _naive_utc(modified) for key, modified in result.result_rows}
+        return {key: naive_utc(modified) for key, modified in result.result_rows}
 
     def changed_filter(self, dumped: dict):
         """A predicate on raw rows: True when the course changed since its last dump."""
@@ -142,5 +136,5 @@ def _is_stale(key: str, modified: datetime | str | None, dumped: dict) -> bool:
     if key not in dumped:
         return True
     last = dumped[key]
-    current = _naive_utc(_as_datetime(modified))
+    current = naive_utc(_as_datetime(modified))
     return current is not None and (last is None or last < current)

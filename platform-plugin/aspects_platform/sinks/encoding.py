@@ -14,6 +14,13 @@ from typing import Any
 FORMAT = "JSONCompactColumns"
 
 
+def naive_utc(value: datetime | None) -> datetime | None:
+    """``value`` as a naive UTC datetime (naive values are taken to be UTC already)."""
+    if value is not None and value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 def utc_datetime(value: datetime | date | None) -> str | None:
     """``DateTime64(6, 'UTC')`` text ('YYYY-MM-DD hh:mm:ss.ffffff'); naive values are UTC."""
     if value is None:
@@ -21,9 +28,7 @@ def utc_datetime(value: datetime | date | None) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ", "microseconds")
+        return naive_utc(value).isoformat(" ", "microseconds")
     return f"{value.isoformat()} 00:00:00.000000"
 
 

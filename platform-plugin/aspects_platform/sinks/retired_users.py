@@ -7,10 +7,9 @@ from writing a row back after the retirement DELETE.
 
 from __future__ import annotations
 
-import importlib
 import logging
 
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from aspects_platform.settings.common import DEFAULT_MODEL_CONFIG
 
@@ -25,14 +24,12 @@ _warned: set[str] = set()
 
 def retirement_status_model():
     """The configured UserRetirementStatus model, or None (logged once) when not importable."""
-    config = (
-        getattr(settings, "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG", {}).get(RETIREMENT_STATUS_OBJECT)
-        or DEFAULT_MODEL_CONFIG[RETIREMENT_STATUS_OBJECT]
-    )
+    from aspects_platform.sinks.base import get_model  # base imports this module
+
     try:
-        return getattr(importlib.import_module(config["module"]), config["model"])
-    except (ImportError, AttributeError, KeyError, TypeError) as exc:
-        message = f"{RETIREMENT_STATUS_OBJECT} model {config!r} cannot be imported ({exc})"
+        return get_model(RETIREMENT_STATUS_OBJECT, DEFAULT_MODEL_CONFIG[RETIREMENT_STATUS_OBJECT])
+    except ImproperlyConfigured as exc:
+        message = str(exc)
         if message not in _warned:
             _warned.add(message)
             log.warning("Retired users are not filtered out of the PII sinks: %s", message)
