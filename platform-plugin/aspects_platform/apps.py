@@ -59,9 +59,7 @@ class AspectsPlatformConfig(AppConfig):
         from django.conf import settings
 
         from aspects_platform import signals
-        from aspects_platform.settings.common import defaults
+        from aspects_platform.settings.common import apply_defaults
 
-        for name, value in defaults().items():
-            if not hasattr(settings, name):
-                setattr(settings, name, value)
+        apply_defaults(settings)
         signals.connect_receivers()

@@ -13,8 +13,10 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_save
+from edx_django_utils.plugins.constants import PluginSignals
 
 from aspects_platform import tasks
+from aspects_platform.apps import PLATFORM_RECEIVERS
 from aspects_platform.sinks import (
     CourseEnrollmentSink,
     CourseOverviewSink,
@@ -97,16 +99,15 @@ MODEL_RECEIVERS: tuple[tuple[str, Callable], ...] = (
     ("user_profile", on_user_profile_saved),
     ("external_id", on_external_id_saved),
 )
-#: Platform signals: (module, attribute, receiver). Also declared in apps.PLATFORM_RECEIVERS.
-PLATFORM_SIGNALS: tuple[tuple[str, str, Callable], ...] = (
-    ("xmodule.modulestore.django", "COURSE_PUBLISHED", on_course_published),
-    ("common.djangoapps.student.signals", "ENROLL_STATUS_CHANGE", on_enrollment_status_change),
-    (
-        "openedx.core.djangoapps.user_api.accounts.signals",
-        "USER_RETIRE_LMS_MISC",
-        on_user_retirement,
-    ),
-)
+
+
+def platform_signals() -> list[tuple[str, str, Callable]]:
+    """(module, signal name, receiver) of each signal in ``apps.PLATFORM_RECEIVERS``."""
+    found = []
+    for receiver in PLATFORM_RECEIVERS:
+        module, name = receiver[PluginSignals.SIGNAL_PATH].rsplit(".", 1)
+        found.append((module, name, globals()[receiver[PluginSignals.RECEIVER_FUNC_NAME]]))
+    return found
 
 
 def dispatch_uid(receiver: Callable) -> str:
@@ -125,7 +126,7 @@ def connect_receivers() -> list[str]:
             continue
         post_save.connect(receiver, sender=model, dispatch_uid=dispatch_uid(receiver))
         connected.append(f"{model.__name__}.post_save")
-    for module, name, receiver in PLATFORM_SIGNALS:
+    for module, name, receiver in platform_signals():
         try:
             signal = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):

@@ -102,9 +102,14 @@ def add_mako_templates_dir(settings: Any) -> None:
         dirs.append(TEMPLATES_DIR)
 
 
-def plugin_settings(settings: Any) -> None:
-    """Set each default unless the settings module already defines it; add the Mako dir."""
+def apply_defaults(settings: Any) -> None:
+    """Set each default unless ``settings`` already defines it."""
     for name, value in defaults().items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
+
+
+def plugin_settings(settings: Any) -> None:
+    """Set each default unless the settings module already defines it; add the Mako dir."""
+    apply_defaults(settings)
     add_mako_templates_dir(settings)
