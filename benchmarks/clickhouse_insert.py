@@ -81,17 +81,13 @@ def insert(server, session, columns, lines, batch_size) -> tuple[float, int]:
     """POST ``lines`` in batches; return (seconds, server peak RSS bytes)."""
     query = f"INSERT INTO {TABLE} ({', '.join(columns)}) FORMAT CSV"  # noqa: S608
     batches = [b"".join(lines[i : i + batch_size]) for i in range(0, len(lines), batch_size)]
-    with PeakRss(server_pid(server)) as rss:
+    with PeakRss(server.running_pid()) as rss:
         started = time.perf_counter()
         for batch in batches:
             response = session.post(server.url, params={"query": query}, data=batch)
             response.raise_for_status()
         seconds = time.perf_counter() - started
     return seconds, rss.peak
-
-
-def server_pid(server: EmbeddedClickHouse) -> int:
-    return server.running_pid()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         csv_mb = sum(map(len, lines)) / 1e6
         built = time.perf_counter() - started
         print(f"built {args.rows:,} CSV rows ({csv_mb:.0f} MB) in {built:.1f}s")
-        idle_mb = psutil.Process(server_pid(server)).memory_info().rss / 1e6
+        idle_mb = psutil.Process(server.running_pid()).memory_info().rss / 1e6
         print(f"server idle RSS: {idle_mb:.0f} MB")
         session = requests.Session()
         session.auth = (server.username, server.password)

@@ -15,9 +15,9 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from sandbox.lms.paths import REPO_ROOT, add_to_sys_path
+
 BENCH_DIR = REPO_ROOT / ".sandbox" / "bench"
 TARGET_SECONDS = 1.0
 POLL_SECONDS = 0.005
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.blocks < 8 or args.repeat < 1:
         parser.error("--blocks must be >= 8 and --repeat >= 1")
-    sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "sandbox" / "edx_platform")]
+    add_to_sys_path()
     from aspects_platform.clickhouse.connection import connect
     from aspects_platform.clickhouse.runner import apply_migrations
     from aspects_platform.clickhouse.schema import SchemaSettings

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import psutil
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from sandbox.lms.paths import REPO_ROOT, add_to_sys_path
+
 BENCH_DIR = REPO_ROOT / ".sandbox" / "bench"
 MANAGE = REPO_ROOT / "sandbox" / "manage.py"
 FLOOR_ROWS_PER_S = 50_000
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if not sizes or sizes[0] < 1:
         parser.error("--sizes must be positive integers")
-    sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "sandbox" / "edx_platform")]
+    add_to_sys_path()
     for size in sizes:
         ensure_seeded(size)
     server, client = start_server()

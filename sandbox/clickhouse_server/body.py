@@ -3,7 +3,7 @@
 import zlib
 from collections.abc import Iterator
 
-from .errors import ClickHouseError
+from .errors import UNKNOWN_ERROR, ClickHouseError
 
 BLOCK = 1 << 20
 
@@ -18,19 +18,18 @@ def raw_chunks(rfile, headers) -> Iterator[bytes]:
                 while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass
                 return
-            remaining = size
-            while remaining:
-                block = rfile.read(min(remaining, BLOCK))
-                if not block:
-                    raise ClickHouseError(1002, "request body ended early")
-                remaining -= len(block)
-                yield block
+            yield from _exactly(rfile, size)
             rfile.readline(8)
-    remaining = int(headers.get("Content-Length") or 0)
+    yield from _exactly(rfile, int(headers.get("Content-Length") or 0))
+
+
+def _exactly(rfile, size: int) -> Iterator[bytes]:
+    """``size`` bytes from ``rfile`` in blocks of up to 1 MiB; an error if it ends early."""
+    remaining = size
     while remaining:
         block = rfile.read(min(remaining, BLOCK))
         if not block:
-            raise ClickHouseError(1002, "request body ended early")
+            raise ClickHouseError(UNKNOWN_ERROR, "request body ended early")
         remaining -= len(block)
         yield block
 

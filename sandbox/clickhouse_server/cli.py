@@ -5,17 +5,21 @@ import os
 import sys
 from pathlib import Path
 
-from .auth import write_users_file
-from .process import DEFAULT_USERNAME, HOST, REPO_ROOT, EmbeddedClickHouse, read_or_create_secret
+from sandbox.lms.clickhouse_config import clickhouse_dir
 
-DEFAULT_HOME = REPO_ROOT / ".sandbox" / "clickhouse"
+from .auth import write_users_file
+from .process import DEFAULT_USERNAME, HOST, EmbeddedClickHouse, read_or_create_secret
+
 PORT_VARIABLE = "ASPECTS_SANDBOX_CLICKHOUSE_PORT"
 HOME_VARIABLE = "ASPECTS_SANDBOX_CLICKHOUSE_HOME"
 
 
 def sandbox_home() -> Path:
-    """``.sandbox/clickhouse`` at the repository root, unless ASPECTS_SANDBOX_CLICKHOUSE_HOME."""
-    return Path(os.environ.get(HOME_VARIABLE) or DEFAULT_HOME)
+    """ASPECTS_SANDBOX_CLICKHOUSE_HOME, else the sandbox LMS's own ``<data dir>/clickhouse``.
+
+    The sandbox LMS reads the password from that same folder (``sandbox.lms.clickhouse_config``).
+    """
+    return Path(os.environ.get(HOME_VARIABLE) or clickhouse_dir())
 
 
 def sandbox_port() -> int:
@@ -96,7 +100,7 @@ def serve(home: Path, port: int) -> int:
         write_users_file(users_file, {DEFAULT_USERNAME: password})
     data = home / "data"
     data.mkdir(parents=True, exist_ok=True)
-    run_server(HOST, port, str(data), Users.load(home / "users.json"))
+    run_server(HOST, port, str(data), Users.load(users_file))
     return 0
 
 

@@ -1,22 +1,21 @@
 """The HTTP front: ClickHouse's HTTP interface over the chdb engine, on the stdlib server."""
 
-import re
 import signal
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from aspects_platform.clickhouse.identifiers import IDENTIFIER_PATTERN
+
 from .auth import Users, credentials
 from .body import decoded_chunks, raw_chunks
 from .engine import Engine, Summary
-from .errors import ClickHouseError
+from .errors import QUERY_IS_TOO_LARGE, UNKNOWN_ERROR, ClickHouseError
 from .protocol import content_type, is_read_only, output_format, parse_params, split_insert
 
-DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: no trailing "\n"
 SERVER_NAME = "aspects-embedded-clickhouse"
 READONLY = 164
-UNKNOWN_EXCEPTION = 1002
 MAX_QUERY_BYTES = 1 << 30
 
 
@@ -48,9 +47,9 @@ class ClickHouseHandler(BaseHTTPRequestHandler):
         self._health(send_body=False)
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-        if path in ("/ping", "/replicas_status") or (path == "/" and "query" not in query):
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        if url.path in ("/ping", "/replicas_status") or (url.path == "/" and "query" not in query):
             self._health()
             return
         self._handle(method="GET")
@@ -77,7 +76,7 @@ class ClickHouseHandler(BaseHTTPRequestHandler):
         try:
             user, password = credentials(self.headers, dict(parse_qsl(url.query)))
             self.server.users.authenticate(user, password)
-            if not DATABASE_NAME.fullmatch(request.database):
+            if not IDENTIFIER_PATTERN.fullmatch(request.database):
                 raise ClickHouseError(81, f"Database {request.database} does not exist")
             chunks = decoded_chunks(
                 raw_chunks(self.rfile, self.headers), self.headers.get("Content-Encoding", "")
@@ -100,7 +99,7 @@ class ClickHouseHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as error:  # noqa: BLE001 - every failure is answered as ClickHouse does
             if not isinstance(error, ClickHouseError):
-                error = ClickHouseError(UNKNOWN_EXCEPTION, f"{type(error).__name__}: {error}")
+                error = ClickHouseError(UNKNOWN_ERROR, f"{type(error).__name__}: {error}")
             if not body_consumed:
                 self.close_connection = True
             try:
@@ -173,7 +172,9 @@ def _read_all(chunks) -> bytes:
     for chunk in chunks:
         size += len(chunk)
         if size > MAX_QUERY_BYTES:
-            raise ClickHouseError(229, "Query is too large (more than 1 GiB without INSERT FORMAT)")
+            raise ClickHouseError(
+                QUERY_IS_TOO_LARGE, "Query is too large (more than 1 GiB without INSERT FORMAT)"
+            )
         parts.append(chunk)
     return b"".join(parts)
 

@@ -77,6 +77,12 @@ class ClickHouseTarget:
             client.command(f"DROP DATABASE IF EXISTS {quote_identifier(database)}")
 
 
+def format_query(client, statement: str) -> str:
+    """The engine's own parse and re-format of ``statement`` (raises on a syntax error)."""
+    result = client.query("SELECT formatQuery({q:String})", parameters={"q": statement})
+    return result.result_rows[0][0]
+
+
 def unique_schema(prefix: str = "aspects_test") -> SchemaSettings:
     tag = uuid.uuid4().hex[:10]
     return SchemaSettings(

@@ -18,7 +18,7 @@ from aspects_platform.clickhouse.schema import (
     table_columns,
 )
 
-from sandbox.clickhouse_server.testing import unique_schema
+from sandbox.clickhouse_server.testing import format_query, unique_schema
 
 DT = "DateTime64(6, 'UTC')"
 NDT = f"Nullable({DT})"
@@ -170,17 +170,10 @@ def test_cluster_mode_ddl_parses_on_the_real_engine(clickhouse):
     creates = [s for s in statements if s.startswith("CREATE TABLE")]
     assert creates and all("ON CLUSTER `aspects_cluster`" in s for s in statements)
     assert all("ENGINE = Replicated" in s for s in creates)
-
-    def format_query(statement: str) -> str:
-        """The server's own parse and re-format: raises on a syntax error."""
-        return client.query(
-            "SELECT formatQuery({q:String})", parameters={"q": statement}
-        ).result_rows[0][0]
-
     for statement in statements:
-        assert "ON CLUSTER aspects_cluster" in format_query(statement)
+        assert "ON CLUSTER aspects_cluster" in format_query(client, statement)
     profile = next(s for s in creates if "`.user_profile " in s)
-    formatted = format_query(profile)
+    formatted = format_query(client, profile)
     assert (
         "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', "
         "'{replica}', time_last_dumped)" in formatted

@@ -22,11 +22,7 @@ from aspects_platform.clickhouse.users import (
 )
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-
-def format_query(client, statement: str) -> str:
-    """The engine's parse of ``statement`` (raises on a syntax error)."""
-    result = client.query("SELECT formatQuery({q:String})", parameters={"q": statement})
-    return result.result_rows[0][0]
+from sandbox.clickhouse_server.testing import format_query
 
 
 @pytest.mark.parametrize("cluster", ["", "aspects_cluster"])

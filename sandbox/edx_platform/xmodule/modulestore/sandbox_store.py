@@ -55,9 +55,8 @@ class SandboxModuleStore:
         **kwargs,
     ) -> CourseBlock | None:
         """The course block with its whole outline loaded (one query), or None."""
-        blocks = self._load(_as_course_key(course_key))
         key = _as_course_key(course_key)
-        return blocks.get(key.make_usage_key("course", "course"))
+        return self._load(key).get(key.make_usage_key("course", "course"))
 
     def get_item(self, usage_key: UsageKey, depth: int | None = None, **kwargs) -> SandboxBlock:
         """One block by usage key; raises ItemNotFoundError when absent."""
