@@ -40,17 +40,12 @@ def superset_lms_email(config: Config) -> str:
     return f"{config['ASPECTS_SUPERSET_LMS_USER']}@{config['LMS_HOST']}"
 
 
-def lms_service_email(config: Config) -> str:
-    return f"{config['ASPECTS_LMS_SERVICE_USER']}@{config['LMS_HOST']}"
-
-
 DERIVED: dict[str, t.Callable[[Config], str]] = {
     "ASPECTS_CLICKHOUSE_URL": clickhouse_url,
     "ASPECTS_SUPERSET_INTERNAL_URL": superset_internal_url,
     "ASPECTS_RALPH_XAPI_URL": ralph_xapi_url,
     "ASPECTS_SUPERSET_ADMIN_EMAIL": superset_admin_email,
     "ASPECTS_SUPERSET_LMS_EMAIL": superset_lms_email,
-    "ASPECTS_LMS_SERVICE_EMAIL": lms_service_email,
 }
 
 

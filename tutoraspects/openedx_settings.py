@@ -52,10 +52,8 @@ del _aspects_filter_type, _aspects_step, _aspects_filter, _aspects_pipeline"""
 
 def enabled_sinks(config: t.Mapping[str, t.Any]) -> list[str]:
     """Sink objects switched on; PII ones only when ASPECTS_ENABLE_PII is on too."""
-    objects = [name for name in SINK_OBJECTS if config[f"ASPECTS_SINK_{name.upper()}"]]
-    if config["ASPECTS_ENABLE_PII"]:
-        objects += [name for name in PII_SINK_OBJECTS if config[f"ASPECTS_SINK_{name.upper()}"]]
-    return objects
+    candidates = SINK_OBJECTS + (PII_SINK_OBJECTS if config["ASPECTS_ENABLE_PII"] else ())
+    return [name for name in candidates if config[f"ASPECTS_SINK_{name.upper()}"]]
 
 
 def common_settings(config: t.Mapping[str, t.Any]) -> str:

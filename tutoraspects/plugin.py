@@ -21,8 +21,9 @@ from tutor import hooks
 from . import commands, config, openedx_settings, service_env, templating
 from .__about__ import __version__
 
-TEMPLATES_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-PATCHES_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "patches")
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATES_ROOT = os.path.join(HERE, "templates")
+PATCHES_ROOT = os.path.join(HERE, "patches")
 # Where the in-platform app's sources sit inside the openedx build context.
 PLATFORM_APP_BUILD_PATH = "build/openedx/aspects-platform/"
 
@@ -38,7 +39,7 @@ hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES_ROOT)
 # One target: apps/, build/ and jobs/ all land in env/plugins/aspects/.
 hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("aspects/", "plugins"))
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(templating.FILTERS + service_env.FILTERS)
-hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(openedx_settings.VARIABLES)
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(openedx_settings.VARIABLES + service_env.VARIABLES)
 
 
 @hooks.Filters.IS_FILE_RENDERED.add()
@@ -50,15 +51,16 @@ def _copy_platform_app_verbatim(should_render: bool, path: str) -> bool:
 
 
 ########### Images
+IMAGE_TAGS = [(name, tag) for name, _path, tag in config.IMAGES]
 hooks.Filters.IMAGES_BUILD.add_items([(name, path, tag, ()) for name, path, tag in config.IMAGES])
-hooks.Filters.IMAGES_PULL.add_items([(name, tag) for name, _path, tag in config.IMAGES])
-hooks.Filters.IMAGES_PUSH.add_items([(name, tag) for name, _path, tag in config.IMAGES])
+hooks.Filters.IMAGES_PULL.add_items(IMAGE_TAGS)
+hooks.Filters.IMAGES_PUSH.add_items(IMAGE_TAGS)
 
 
 @hooks.Filters.IMAGES_BUILD_REQUIRED.add()
 def _build_images_on_launch(names: list[str], context_name: str) -> list[str]:
     """`launch` builds our Superset image, and the openedx image that must carry our app."""
-    names.extend(name for name, _path, _tag in config.IMAGES)
+    names.extend(name for name, _tag in IMAGE_TAGS)
     if context_name == "local":
         names.append("openedx")  # dev builds openedx-dev already
     return names

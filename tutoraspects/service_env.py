@@ -1,8 +1,8 @@
 """Environment variables of the Aspects services and jobs, for compose and Kubernetes.
 
 One definition serves every patch: the compose files inline the values, Kubernetes reads the
-secret ones from the ``aspects-secrets`` Secret. Built in Python (Jinja filters that read the
-template context), so rendering costs no template compilation.
+secret ones from the ``aspects-secrets`` Secret. Built in Python (Jinja filters and a function
+that read the template context), so rendering costs no template compilation.
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ def is_secret(config_key: str) -> bool:
     return config_key.endswith(("_PASSWORD", "_SECRET_KEY"))
 
 
+# The config keys the Kubernetes Secret holds: every secret one that an environment uses.
+SECRET_KEYS = sorted(
+    {key for variables in ENVIRONMENTS.values() for key in variables.values() if is_secret(key)}
+)
+
+
 def environment(context: t.Mapping[str, t.Any], name: str) -> dict[str, tuple[str, str | None]]:
     """``{variable: (value, config key or None)}`` for one service or job."""
     if name not in ENVIRONMENTS:
@@ -122,16 +128,17 @@ def k8s_env(context: Context, name: str) -> str:
 
 
 @pass_context
-def k8s_secret_data(context: Context, _unused: str = "") -> str:
+def k8s_secret_data(context: Context) -> str:
     """YAML ``stringData`` lines of the Secret: every secret config key any environment uses."""
-    keys = sorted(
-        {key for variables in ENVIRONMENTS.values() for key in variables.values() if is_secret(key)}
-    )
-    return "\n".join(f"{key}: {yaml_scalar(str(context[key]))}" for key in keys)
+    return "\n".join(f"{key}: {yaml_scalar(str(context[key]))}" for key in SECRET_KEYS)
 
 
 FILTERS: list[tuple[str, t.Callable[..., t.Any]]] = [
     ("aspects_compose_env", compose_env),
     ("aspects_k8s_env", k8s_env),
+]
+
+# Template functions: `{{ aspects_k8s_secret_data() }}` in the Kubernetes Secret.
+VARIABLES: list[tuple[str, t.Any]] = [
     ("aspects_k8s_secret_data", k8s_secret_data),
 ]

@@ -6,6 +6,7 @@ Each test builds a throw-away virtualenv (`python -m venv`), installs from the p
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -24,8 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 OLDEST_SUPPORTED_MAJOR = 20
 
 
+@functools.cache
 def tutor_versions() -> list[tuple[int, ...]]:
-    """Every final Tutor release on the index, newest first."""
+    """Every final Tutor release on the index, newest first (asked once per session)."""
     output = run(sys.executable, "-m", "pip", "index", "versions", "tutor")
     listed = re.search(r"Available versions: (.+)", output)
     assert listed, output

@@ -40,6 +40,16 @@ class TutorRun:
         """Docker calls that start a container (everything but the `ls` probe)."""
         return [call for call in self.docker_calls if "ls" not in call]
 
+    @property
+    def job_services(self) -> list[str]:
+        """The `<service>-job` services that `compose run` calls started, in order."""
+        return [job_service(call) for call in self.docker_calls if "run" in call]
+
+
+def job_service(call: list[str]) -> str:
+    """The `<service>-job` service a `docker compose … run` call starts."""
+    return call[call.index("run") + 3]
+
 
 class TutorSandbox:
     """A Tutor root, a plugins root and a PATH whose `docker` only records its arguments."""

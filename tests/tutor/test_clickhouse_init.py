@@ -6,12 +6,11 @@ admin account and (for a shared server) the database names are pointed at the te
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-from aspects_platform.clickhouse.identifiers import quote_identifier
 
 from sandbox.clickhouse_server.testing import ClickHouseTarget, unique_schema
 from tests.tutor.rendered import Rendered
@@ -66,5 +65,4 @@ def test_init_script_applies_the_schema_with_the_job_environment(
         assert {(sink, "course_overviews"), (sink, "course_enrollment")} <= names
         assert (schema.xapi_database, env["ASPECTS_XAPI_TABLE"]) in names
     finally:
-        for database in (schema.event_sink_database, schema.xapi_database):
-            client.command(f"DROP DATABASE IF EXISTS {quote_identifier(database)}")
+        dataclasses.replace(clickhouse, schema=schema).drop_databases()

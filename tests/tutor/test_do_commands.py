@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.tutor.fake_docker import TutorRun, TutorSandbox
+from tests.tutor.fake_docker import TutorRun, TutorSandbox, job_service
+from tests.tutor.rendered import Rendered, render
 
 OBJECTS = ["course_overviews", "user_profile", "external_id", "course_enrollment"]
 BACKENDS = ["celery", "redis_bus", "kafka_bus", "vector"]
@@ -43,12 +44,7 @@ elif mode.startswith("exit"):
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> TutorSandbox:
-    box = TutorSandbox(tmp_path_factory.mktemp("tutor-do"))
-    enabled = box.tutor("plugins", "enable", "aspects")
-    assert enabled.returncode == 0, enabled.output
-    saved = box.tutor("config", "save")
-    assert saved.returncode == 0, saved.output
-    return box
+    return render(tmp_path_factory.mktemp("tutor-do")).box
 
 
 def run_job(sandbox: TutorSandbox, *do_args: str) -> tuple[TutorRun, str, str]:
@@ -57,7 +53,7 @@ def run_job(sandbox: TutorSandbox, *do_args: str) -> tuple[TutorRun, str, str]:
     assert run.returncode == 0, run.output
     assert len(run.job_calls) == 1, run.docker_calls
     call = run.job_calls[0]
-    service = call[call.index("run") + 3].removesuffix("-job")
+    service = job_service(call).removesuffix("-job")
     assert call == sandbox.local_job_argv(service, call[-1])
     return run, service, call[-1]
 
@@ -75,15 +71,16 @@ def execute_script(script: str, workdir: Path, **behaviour: str) -> tuple[int, l
     return done.returncode, [json.loads(line) for line in lines]
 
 
+def assert_runs_manage(script: str, workdir: Path, expected: list[str]) -> None:
+    """The script is exactly `./manage.py *expected`, and running it makes that one call."""
+    assert shlex.split(script) == ["./manage.py", *expected]
+    assert execute_script(script, workdir) == (0, [expected])
+
+
 def test_the_four_jobs_are_listed(sandbox: TutorSandbox) -> None:
     run = sandbox.tutor("local", "do", "--help")
     assert run.returncode == 0, run.output
-    for name in [
-        "dump-data-to-clickhouse",
-        "load-test",
-        "init-clickhouse",
-        "import-superset-assets",
-    ]:
+    for name in JOBS:
         assert name in run.output
 
 
@@ -91,8 +88,7 @@ def test_dump_passes_only_given_flags(sandbox: TutorSandbox, tmp_path: Path) -> 
     _, service, script = run_job(sandbox, "dump-data-to-clickhouse", "--object", "course_overviews")
     assert service == "cms"
     expected = ["cms", "dump_data_to_clickhouse", "--object", "course_overviews"]
-    assert shlex.split(script) == ["./manage.py", *expected]
-    assert execute_script(script, tmp_path) == (0, [expected])
+    assert_runs_manage(script, tmp_path, expected)
 
 
 def test_dump_passes_every_flag_with_underscore_names(
@@ -136,8 +132,7 @@ def test_dump_passes_every_flag_with_underscore_names(
         "7",
         "--dry-run",
     ]
-    assert shlex.split(script) == ["./manage.py", *expected]
-    assert execute_script(script, tmp_path) == (0, [expected])
+    assert_runs_manage(script, tmp_path, expected)
 
 
 def test_dump_ids_arrive_intact(sandbox: TutorSandbox, tmp_path: Path) -> None:
@@ -158,8 +153,7 @@ def test_dump_ids_arrive_intact(sandbox: TutorSandbox, tmp_path: Path) -> None:
         "course-v1:x+y+z",
         "with space",
     ]
-    assert shlex.split(script) == ["./manage.py", *expected]
-    assert execute_script(script, tmp_path) == (0, [expected])
+    assert_runs_manage(script, tmp_path, expected)
 
 
 @pytest.mark.parametrize(
@@ -178,8 +172,7 @@ def test_dump_start_pk_arrives_intact(
         sandbox, "dump-data-to-clickhouse", "--object", object_name, "--start-pk", start_pk
     )
     expected = ["cms", "dump_data_to_clickhouse", "--object", object_name, "--start_pk", start_pk]
-    assert shlex.split(script) == ["./manage.py", *expected]
-    assert execute_script(script, tmp_path) == (0, [expected])
+    assert_runs_manage(script, tmp_path, expected)
 
 
 def test_load_test_script_and_flags(sandbox: TutorSandbox) -> None:
@@ -328,7 +321,7 @@ def init_scripts(sandbox: TutorSandbox) -> dict[str, str]:
     assert run.returncode == 0, run.output
     scripts = {}
     for call in run.job_calls:
-        service = call[call.index("run") + 3].removesuffix("-job")
+        service = job_service(call).removesuffix("-job")
         assert call == sandbox.local_job_argv(service, call[-1])
         scripts[service] = call[-1]
     return scripts
@@ -398,17 +391,6 @@ def test_quote_survives_tutor_jinja_and_sh() -> None:
     assert done.stdout.decode().split("\0")[:-1] == values
 
 
-def generated_secrets(sandbox: TutorSandbox) -> dict[str, str]:
-    """The plugin's generated passwords and secret keys, as saved in config.yml."""
-    return {
-        key: str(value)
-        for key, value in sandbox.config().items()
-        if key.startswith("ASPECTS_")
-        and any(word in key for word in ("PASSWORD", "SECRET"))
-        and len(str(value)) >= 8
-    }
-
-
 @pytest.mark.parametrize(
     "do_args",
     [
@@ -422,7 +404,7 @@ def generated_secrets(sandbox: TutorSandbox) -> dict[str, str]:
 def test_no_generated_secret_is_printed_or_passed_on_the_command_line(
     sandbox: TutorSandbox, do_args: list[str]
 ) -> None:
-    secrets = generated_secrets(sandbox)
+    secrets = Rendered(sandbox).secrets()
     assert secrets, "the plugin should generate passwords in config.yml"
     run = sandbox.tutor("local", "do", *do_args)
     assert run.returncode == 0, run.output

@@ -60,8 +60,7 @@ def test_ralph_builds_its_auth_file_in_the_container(rendered: Rendered) -> None
 def test_do_init_prints_no_secret_and_runs_in_the_job_services(rendered: Rendered) -> None:
     run = rendered.box.tutor("local", "do", "init", "--limit", "aspects")
     assert run.returncode == 0, run.output
-    services = [call[call.index("run") + 3] for call in run.job_calls if "run" in call]
-    assert services == ["aspects-job", "superset-job", "lms-job"]
+    assert run.job_services == ["aspects-job", "superset-job", "lms-job"]
     scripts = "\n".join(call[-1] for call in run.job_calls)
     assert "aspects_platform.clickhouse.migrate --wait 120" in scripts
     everything = run.output + "\n" + scripts

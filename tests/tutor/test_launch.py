@@ -40,7 +40,7 @@ def test_local_launch_builds_starts_and_initialises(rendered: Rendered) -> None:
         config["ASPECTS_DOCKER_IMAGE_SUPERSET"],
         config["DOCKER_IMAGE_OPENEDX"],
     ]
-    services = [call[call.index("run") + 3] for call in run.docker_calls if "run" in call]
+    services = run.job_services
     # Ours run after Tutor's own init tasks (the LMS database exists before its user is made).
     assert services[-3:] == ["aspects-job", "superset-job", "lms-job"]
     assert services.index("lms-job") < services.index("aspects-job")

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tests.tutor.conftest import AWKWARD_PASSWORD
+from tests.tutor.conftest import AWKWARD_PASSWORD, PIP_SPEC
 from tests.tutor.rendered import Rendered, run_settings
 
 SETTINGS_FILES = [
@@ -146,8 +146,6 @@ def test_dockerfile_installs_the_app_from_the_build_context(rendered: Rendered) 
 
 
 def test_dockerfile_installs_the_pip_spec_instead(rendered_all_off: Rendered) -> None:
-    from tests.tutor.conftest import PIP_SPEC
-
     dockerfile = rendered_all_off.text("build/openedx/Dockerfile")
     assert "aspects-platform /openedx/aspects-platform" not in dockerfile
     assert f"RUN pip install '{PIP_SPEC}'\n" in dockerfile
