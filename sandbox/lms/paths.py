@@ -8,6 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EDX_PLATFORM_ROOT = REPO_ROOT / "sandbox" / "edx_platform"
+PLATFORM_APP_ROOT = REPO_ROOT / "platform-plugin"
 
 
 def data_dir() -> Path:
@@ -21,7 +22,7 @@ def database_path() -> Path:
 
 
 def add_to_sys_path() -> None:
-    """Make ``sandbox`` and the stand-in edx-platform packages importable."""
-    for path in (str(REPO_ROOT), str(EDX_PLATFORM_ROOT)):
+    """Make ``sandbox``, the stand-in edx-platform and this tree's in-platform app importable."""
+    for path in (str(REPO_ROOT), str(PLATFORM_APP_ROOT), str(EDX_PLATFORM_ROOT)):
         if path not in sys.path:
             sys.path.insert(0, path)

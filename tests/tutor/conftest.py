@@ -1,14 +1,26 @@
-"""Session-wide Tutor roots: each is rendered once and shared by the tests that read it."""
+"""Session-wide Tutor roots: each is rendered once and shared by the tests that read it.
+
+Tutor runs in child processes and loads the plugin that is *installed*; before any test of
+this tier, ``installed_plugin_is_the_working_tree`` reinstalls it when it differs from the
+working tree (``tutoraspects/`` or ``platform-plugin/``), so a test never renders stale code.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.tutor.freshness import ensure_installed_plugin_is_current
 from tests.tutor.rendered import Rendered, render
 
 # Values with quotes, backslashes, `$` and YAML/Python specials: they must arrive intact.
 AWKWARD_PASSWORD = "p'a\"s$s\\w#o:r d"
 PIP_SPEC = "git+https://example.org/fork/aspects-platform.git@my branch#egg=aspects-platform"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_plugin_is_the_working_tree() -> None:
+    """Reinstall the plugin when the installed copy is not the working tree's."""
+    ensure_installed_plugin_is_current()
 
 
 @pytest.fixture(scope="session")
