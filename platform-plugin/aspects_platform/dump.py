@@ -178,6 +178,19 @@ def keyset_pages(sink: ModelSink, queryset, next_size: Callable[[], int]) -> Ite
         last = sink.pk_of(rows[-1])
 
 
+def clear_request_cache() -> None:
+    """Forget what the platform cached for this "request" (one page of a management command).
+
+    Split keeps every course structure it loads in the request cache, and nothing clears it
+    inside a management command: without this, a dump of every course holds them all.
+    """
+    try:
+        from edx_django_utils.cache import RequestCache
+    except ImportError:
+        return
+    RequestCache.clear_all_namespaces()
+
+
 def dump(
     sink: ModelSink,
     options: DumpOptions,
@@ -235,6 +248,7 @@ def dump(
                 remaining -= len(rows)
             prepared = rows if options.dry_run else sink.prepare(rows, run)
             sender.put(prepared, resume_pk)
+            clear_request_cache()
             if remaining == 0:
                 break
             if options.sleep_time:

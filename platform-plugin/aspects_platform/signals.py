@@ -83,9 +83,19 @@ def on_enrollment_status_change(sender, user=None, course_id=None, **kwargs) -> 
 
 
 def on_course_published(sender, course_key=None, **kwargs) -> None:
-    """COURSE_PUBLISHED: write the course's blocks and overview."""
-    if course_key is not None and CourseOverviewSink.is_enabled():
-        _enqueue_after_commit(tasks.dump_course_to_clickhouse, str(course_key))
+    """COURSE_PUBLISHED: once committed, schedule one (debounced) dump of the course."""
+    if course_key is None or not CourseOverviewSink.is_enabled():
+        return
+    key = str(course_key)
+
+    def send() -> None:
+        try:
+            tasks.enqueue_course_dump(key)
+        except Exception:
+            # Never break the publish; the dump command can backfill.
+            log.exception("Could not enqueue the dump of course %s", key)
+
+    transaction.on_commit(send)
 
 
 def on_user_retirement(sender, user=None, **kwargs) -> None:

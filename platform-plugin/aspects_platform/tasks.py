@@ -6,6 +6,7 @@ a 4xx answer means the data or the schema is wrong, and retrying would not fix i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from aspects_platform import backend
 from aspects_platform.sinks import CourseOverviewSink, UserRetirementSink, sink_for
@@ -106,16 +108,49 @@ def _dump_unretired(sink, client, config: dict[str, Any], pk: Any) -> int:
     return written
 
 
+#: Seconds the pending marker outlives the countdown (a lost task blocks no longer than this).
+PENDING_MARGIN_SECS = 300
+
+
+def course_dump_pending_key(course_key: str) -> str:
+    """Cache key marking a pending course dump (hashed: memcached keys are short, no spaces)."""
+    digest = hashlib.sha256(str(course_key).encode()).hexdigest()
+    return f"aspects_platform.course_dump_pending.{digest}"
+
+
+def enqueue_course_dump(course_key: str) -> bool:
+    """Schedule one dump of the course unless one is already pending; True when scheduled.
+
+    A publish storm (every section/subsection edit sends COURSE_PUBLISHED) costs one write:
+    the first publish schedules the task ``EVENT_SINK_CLICKHOUSE_COURSE_PUBLISH_DELAY_SECS``
+    later and sets a marker in the cache; publishes while it is set add nothing, since the
+    task reads the course when it runs. The task clears the marker before reading.
+    """
+    delay = float(settings.EVENT_SINK_CLICKHOUSE_COURSE_PUBLISH_DELAY_SECS)
+    key = course_dump_pending_key(course_key)
+    if not cache.add(key, str(course_key), timeout=delay + PENDING_MARGIN_SECS):
+        return False
+    try:
+        dump_course_to_clickhouse.apply_async(args=(str(course_key),), countdown=delay)
+    except Exception:
+        cache.delete(key)
+        raise
+    return True
+
+
 @shared_task(bind=True, name="aspects_platform.tasks.dump_course_to_clickhouse")
 def dump_course_to_clickhouse(
     self, course_key: str, connection_overrides: dict | None = None
 ) -> str:
-    """Write a course's blocks, then its overview row (after a publish)."""
+    """Write a course's blocks, then its overview row, as published when the task runs."""
+    cache.delete(course_dump_pending_key(course_key))  # later publishes schedule a new run
     sink = CourseOverviewSink()
     if not sink.is_enabled():
         return "disabled"
     pk = sink.parse_pk(course_key)
-    sink.ensure_overview(pk)
+    if not sink.refresh_overview(pk):
+        log.warning("Course %s is not in the modulestore: nothing written", course_key)
+        return "not found"
     written = _with_retries(
         self,
         lambda client, config: sink.dump_pks(client, config["database"], [pk]),

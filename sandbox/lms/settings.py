@@ -4,7 +4,8 @@ Environment overrides (all optional): ASPECTS_SANDBOX_DIR, ASPECTS_SANDBOX_DB,
 ASPECTS_SANDBOX_CLICKHOUSE_{PORT,URL,USER,PASSWORD,DATABASE}, ASPECTS_SANDBOX_SINKS_ENABLED
 (0 turns every sink setting off), ASPECTS_SANDBOX_CELERY_EAGER (0 = send tasks to the broker),
 ASPECTS_SANDBOX_CELERY_BROKER (default ``memory://localhost/``), ASPECTS_SANDBOX_PLUGINS
-(0 = no plugin apps, settings or receivers).
+(0 = no plugin apps, settings or receivers), ASPECTS_SANDBOX_SERVICE_VARIANT (``lms``, the
+default: the modulestore reads published content; ``cms``: draft-preferred, as Studio).
 """
 
 import os
@@ -25,7 +26,15 @@ def _env_flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
 
 
-SERVICE_VARIANT = "lms"
+SERVICE_VARIANTS = ("lms", "cms")
+SERVICE_VARIANT = os.environ.get("ASPECTS_SANDBOX_SERVICE_VARIANT", "lms").strip().lower()
+if SERVICE_VARIANT not in SERVICE_VARIANTS:
+    raise ValueError(
+        f"ASPECTS_SANDBOX_SERVICE_VARIANT={SERVICE_VARIANT!r}: expected one of {SERVICE_VARIANTS}"
+    )
+# As edx-platform: lms/envs leave it unset (published-only); cms/envs/common.py sets
+# 'draft-preferred'. Read by xmodule.modulestore.django._get_modulestore_branch_setting.
+MODULESTORE_BRANCH = "draft-preferred" if SERVICE_VARIANT == "cms" else None
 DEBUG = False
 # Sandbox only: never used by a real LMS. Not a secret worth protecting.
 SECRET_KEY = os.environ.get("ASPECTS_SANDBOX_SECRET_KEY", "sandbox-only-insecure-key")
@@ -95,6 +104,8 @@ CELERY_BROKER_URL = os.environ.get("ASPECTS_SANDBOX_CELERY_BROKER", "memory://lo
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = _env_flag("ASPECTS_SANDBOX_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# edx-platform clears the request cache when a (non-eager) task ends.
+CLEAR_REQUEST_CACHE_ON_TASK_COMPLETION = True
 
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
 if SANDBOX_PLUGINS_ENABLED:

@@ -61,6 +61,18 @@ def select(ch, sql: str, **parameters) -> list[tuple]:
     return ch.query(sql, parameters=parameters).result_rows
 
 
+def latest_outline(ch, course_key, columns: str) -> list[tuple]:
+    """The course's current outline as dashboards read it (docs/clickhouse.md): the rows, after
+    FINAL, whose time_last_dumped is the course's latest, in outline order."""
+    return select(
+        ch,
+        f"SELECT {columns} FROM course_blocks FINAL WHERE course_key = {{k:String}} "  # noqa: S608
+        "AND time_last_dumped = (SELECT max(time_last_dumped) FROM course_blocks "
+        "WHERE course_key = {k:String}) ORDER BY `order`",
+        k=str(course_key),
+    )
+
+
 def naive_utc(value):
     """A datetime as naive UTC (clickhouse-connect may return either form)."""
     from datetime import UTC

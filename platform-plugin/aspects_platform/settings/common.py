@@ -76,6 +76,9 @@ def defaults() -> dict[str, Any]:
         "EVENT_SINK_CLICKHOUSE_PII_MODELS": ["user_profile", "external_id"],
         "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG": {k: dict(v) for k, v in DEFAULT_MODEL_CONFIG.items()},
         # Celery retries while ClickHouse is unreachable: delay = min(max, base * 2**attempt).
+        # One course dump per publish storm: the first COURSE_PUBLISHED schedules it this
+        # many seconds later; publishes until it runs add nothing (tasks.enqueue_course_dump).
+        "EVENT_SINK_CLICKHOUSE_COURSE_PUBLISH_DELAY_SECS": 30.0,
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS": 5.0,
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS": 600.0,
         "EVENT_SINK_CLICKHOUSE_MAX_RETRIES": 20,

@@ -1,0 +1,111 @@
+"""Split's course structures in memory: blocks keyed by (type, id), children in order.
+
+Mirrors the structure documents of xmodule/modulestore/split_mongo/split.py: a structure is
+one immutable version of a whole course; a write copies it to a new version.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: (block_type, block_id), split's ``BlockKey``.
+BlockKey = tuple[str, str]
+
+
+def new_version() -> str:
+    """A fresh structure version id (split uses an ObjectId)."""
+    return uuid.uuid4().hex
+
+
+@dataclass
+class BlockData:
+    """One block of a structure: its explicitly set settings and its children."""
+
+    block_type: str
+    block_id: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    children: list[BlockKey] = field(default_factory=list)
+    edited_on: datetime | None = None
+    edited_by: int | None = None
+
+    @property
+    def key(self) -> BlockKey:
+        """This block's BlockKey."""
+        return (self.block_type, self.block_id)
+
+
+@dataclass
+class Structure:
+    """A course outline version: the root block key and every block."""
+
+    version: str
+    root: BlockKey
+    blocks: dict[BlockKey, BlockData]
+
+    def parents(self, key: BlockKey) -> list[BlockKey]:
+        """Blocks listing ``key`` among their children."""
+        return [k for k, block in self.blocks.items() if key in block.children]
+
+    def new_version(self) -> Structure:
+        """A deep copy under a new version id, ready to be changed and saved."""
+        return Structure(new_version(), self.root, copy.deepcopy(self.blocks))
+
+    def remove_subtree(self, key: BlockKey) -> None:
+        """Delete ``key`` and every descendant no other remaining block points to."""
+        block = self.blocks.pop(key, None)
+        if block is None:
+            return
+        for child in block.children:
+            if not self.parents(child):
+                self.remove_subtree(child)
+
+    def to_json(self) -> str:
+        """The structure as stored in ``CourseStructure.blocks``."""
+        return json.dumps(
+            {
+                "root": list(self.root),
+                "blocks": [
+                    {
+                        "type": b.block_type,
+                        "id": b.block_id,
+                        "fields": {k: _dump_value(v) for k, v in b.fields.items()},
+                        "children": [list(c) for c in b.children],
+                        "edited_on": b.edited_on.isoformat() if b.edited_on else None,
+                        "edited_by": b.edited_by,
+                    }
+                    for b in self.blocks.values()
+                ],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, version: str, text: str) -> Structure:
+        """Parse a stored structure."""
+        data = json.loads(text)
+        blocks = {}
+        for raw in data["blocks"]:
+            block = BlockData(
+                raw["type"],
+                raw["id"],
+                {k: _load_value(v) for k, v in raw["fields"].items()},
+                [tuple(c) for c in raw["children"]],
+                datetime.fromisoformat(raw["edited_on"]) if raw.get("edited_on") else None,
+                raw.get("edited_by"),
+            )
+            blocks[block.key] = block
+        return cls(version, tuple(data["root"]), blocks)
+
+
+def _dump_value(value: Any) -> Any:
+    return {"$date": value.isoformat()} if isinstance(value, datetime) else value
+
+
+def _load_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"$date"}:
+        return datetime.fromisoformat(value["$date"])
+    return value
