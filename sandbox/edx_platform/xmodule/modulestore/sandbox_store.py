@@ -11,7 +11,6 @@ version, as split does (``request_cache.data['course_cache']``).
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -188,43 +187,9 @@ class DraftVersioningModuleStore:
             return {}
         return self.request_cache.data.setdefault("course_cache", {})
 
-    def _load(self, course_key: CourseKey, structure: Structure) -> dict[UsageKey, SandboxBlock]:
-        """Every block of ``structure`` as block objects, with inherited fields resolved."""
-        course_key = course_key.for_branch(None)
-        loaded: dict[UsageKey, SandboxBlock] = {}
-        parent_of: dict[BlockKey, BlockKey] = {}
-        for key, block in structure.blocks.items():
-            for child in block.children:
-                parent_of.setdefault(child, key)
-        inherited: dict[BlockKey, dict[str, Any]] = {}
-
-        def inherited_for(start: BlockKey) -> dict[str, Any]:
-            chain, key = [], start
-            while key not in inherited and key in parent_of:
-                chain.append(key)
-                key = parent_of[key]
-            values = inherited.setdefault(key, dict(INHERITABLE_FIELDS))
-            for child in reversed(chain):
-                parent = structure.blocks.get(parent_of[child])
-                own = parent.fields if parent is not None else {}
-                values = {name: own.get(name, values[name]) for name in values}
-                inherited[child] = values
-            return inherited[start]
-
-        for key, block in structure.blocks.items():
-            location = course_key.make_usage_key(*key)
-            parent = parent_of.get(key)
-            cls = CourseBlock if key == structure.root else SandboxBlock
-            loaded[location] = cls(
-                location,
-                block.fields,
-                inherited_for(key) if parent is not None else dict(INHERITABLE_FIELDS),
-                block.edited_on,
-                course_key.make_usage_key(*parent) if parent is not None else None,
-                [course_key.make_usage_key(*c) for c in block.children],
-                loaded,
-            )
-        return loaded
+    def _load(self, course_key: CourseKey, structure: Structure) -> LoadedBlocks:
+        """The blocks of ``structure`` as block objects (built when first asked for)."""
+        return LoadedBlocks(course_key.for_branch(None), structure)
 
     def _load_item(self, usage_key: UsageKey, branch: str) -> SandboxBlock:
         structure = self._structure(usage_key.course_key, branch)
@@ -460,7 +425,7 @@ class DraftVersioningModuleStore:
             blacklist = {_block_key(shunned) for shunned in blacklist or []}
         orphans: set[BlockKey] = set()
         if root != source.root:
-            parents = source.parents(root)
+            parents = [source.parent_map()[root]] if root in source.parent_map() else []
             found = [p for p in parents if p in destination.blocks]
             if parents and not found:
                 raise ItemNotFoundError(parents)
@@ -566,6 +531,60 @@ class DraftVersioningModuleStore:
         return added
 
 
+class LoadedBlocks(Mapping):
+    """Usage key -> block object of one structure, each built on first access, with inherited
+    fields resolved from its ancestors (InheritanceMixin)."""
+
+    def __init__(self, course_key: CourseKey, structure: Structure) -> None:
+        self.course_key = course_key
+        self.structure = structure
+        self._built: dict[UsageKey, SandboxBlock] = {}
+        self._inherited: dict[BlockKey, dict[str, Any]] = {}
+
+    def __getitem__(self, location: UsageKey) -> SandboxBlock:
+        block = self._built.get(location)
+        if block is None:
+            key = _block_key(location)
+            data = self.structure.blocks.get(key)
+            if data is None:
+                raise KeyError(location)
+            parent = self.structure.parent_map().get(key)
+            cls = CourseBlock if key == self.structure.root else SandboxBlock
+            block = self._built[location] = cls(
+                location,
+                data.fields,
+                self.inherited(key),
+                data.edited_on,
+                self.course_key.make_usage_key(*parent) if parent is not None else None,
+                [self.course_key.make_usage_key(*c) for c in data.children],
+                self,
+            )
+        return block
+
+    def __contains__(self, location: object) -> bool:
+        return isinstance(location, UsageKey) and _block_key(location) in self.structure.blocks
+
+    def __iter__(self) -> Iterator[UsageKey]:
+        return (self.course_key.make_usage_key(*key) for key in self.structure.blocks)
+
+    def __len__(self) -> int:
+        return len(self.structure.blocks)
+
+    def inherited(self, key: BlockKey) -> dict[str, Any]:
+        """The inheritable values ``key`` gets from its ancestors (defaults at the top)."""
+        found = self._inherited.get(key)
+        if found is None:
+            parent = self.structure.parent_map().get(key)
+            if parent is None or parent not in self.structure.blocks:
+                found = dict(INHERITABLE_FIELDS)
+            else:
+                above = self.inherited(parent)
+                own = self.structure.blocks[parent].fields
+                found = {name: own.get(name, value) for name, value in above.items()}
+            self._inherited[key] = found
+        return found
+
+
 def _sync_children(source_parent: BlockData, destination_parent: BlockData, new_child) -> set:
     """Reorder the destination parent's children like the source's; return the removed ones."""
     existing = set(destination_parent.children)
@@ -581,7 +600,7 @@ def _copy_subdag(key, source: Structure, destination: Structure, blacklist, now,
     orphans: set[BlockKey] = set()
     new_block = source.blocks[key]
     existing = destination.blocks.get(key)
-    block = copy.deepcopy(new_block)
+    block = new_block.copy()
     if existing is not None:
         positions: dict[int, BlockKey] = {}
         for child in existing.children:

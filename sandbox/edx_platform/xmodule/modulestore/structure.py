@@ -6,7 +6,6 @@ one immutable version of a whole course; a write copies it to a new version.
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -38,6 +37,17 @@ class BlockData:
         """This block's BlockKey."""
         return (self.block_type, self.block_id)
 
+    def copy(self) -> BlockData:
+        """A copy whose fields and children can be changed (field values are immutable)."""
+        return BlockData(
+            self.block_type,
+            self.block_id,
+            dict(self.fields),
+            list(self.children),
+            self.edited_on,
+            self.edited_by,
+        )
+
 
 @dataclass
 class Structure:
@@ -51,9 +61,21 @@ class Structure:
         """Blocks listing ``key`` among their children."""
         return [k for k, block in self.blocks.items() if key in block.children]
 
+    def parent_map(self) -> dict[BlockKey, BlockKey]:
+        """Each child's (first) parent; computed once per structure (structures never change
+        once saved: writes work on ``new_version()`` copies)."""
+        found = self.__dict__.get("_parent_map")
+        if found is None:
+            found = {}
+            for key, block in self.blocks.items():
+                for child in block.children:
+                    found.setdefault(child, key)
+            self.__dict__["_parent_map"] = found
+        return found
+
     def new_version(self) -> Structure:
-        """A deep copy under a new version id, ready to be changed and saved."""
-        return Structure(new_version(), self.root, copy.deepcopy(self.blocks))
+        """A copy under a new version id, ready to be changed and saved."""
+        return Structure(new_version(), self.root, {k: b.copy() for k, b in self.blocks.items()})
 
     def remove_subtree(self, key: BlockKey) -> None:
         """Delete ``key`` and every descendant no other remaining block points to."""
