@@ -58,7 +58,7 @@ class SandboxBlock:
         edited_on: datetime | None,
         parent: UsageKey | None,
         children: list[UsageKey],
-        loaded: dict[UsageKey, SandboxBlock],
+        loaded,
     ) -> None:
         self.location = location
         self._fields = dict(fields)
@@ -127,7 +127,8 @@ class SandboxBlock:
 
     def get_children(self) -> list[SandboxBlock]:
         """Child blocks, in outline order."""
-        return [self._loaded[key] for key in self.children if key in self._loaded]
+        blocks = (self._loaded.block((key.block_type, key.block_id)) for key in self.children)
+        return [block for block in blocks if block is not None]
 
     def walk(self) -> Iterator[SandboxBlock]:
         """This block then its descendants, depth first, in outline order."""

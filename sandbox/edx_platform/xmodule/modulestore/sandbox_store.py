@@ -210,8 +210,8 @@ class DraftVersioningModuleStore:
         structure = self._structure(course_key, self._map_revision_to_branch(course_key))
         if structure is None:
             return None
-        root = course_key.for_branch(None).make_usage_key(*structure.root)
-        return self._load(course_key, structure)[root]
+        loaded = self._load(course_key, structure)
+        return loaded[loaded.usage_key(structure.root)]
 
     def get_item(self, usage_key: UsageKey, depth: int | None = 0, revision=None, **kwargs):
         """One block; raises ItemNotFoundError when it is not on the branch read."""
@@ -234,8 +234,7 @@ class DraftVersioningModuleStore:
         if structure is None:
             return []
         wanted = _categories((qualifiers or {}).get("category", kwargs.get("category")))
-        blocks = self._load(course_key, structure).values()
-        return [b for b in blocks if wanted is None or b.category in wanted]
+        return self._load(course_key, structure).of_types(wanted)
 
     def get_parent_location(self, location: UsageKey, revision=None, **kwargs):
         """The parent's usage key on the branch read, or None."""
@@ -538,34 +537,54 @@ class LoadedBlocks(Mapping):
     def __init__(self, course_key: CourseKey, structure: Structure) -> None:
         self.course_key = course_key
         self.structure = structure
-        self._built: dict[UsageKey, SandboxBlock] = {}
+        self._built: dict[BlockKey, SandboxBlock] = {}
         self._inherited: dict[BlockKey, dict[str, Any]] = {}
 
     def __getitem__(self, location: UsageKey) -> SandboxBlock:
-        block = self._built.get(location)
+        block = self.block(_block_key(location))
         if block is None:
-            key = _block_key(location)
+            raise KeyError(location)
+        return block
+
+    def block(self, key: BlockKey) -> SandboxBlock | None:
+        """The block object of ``key`` (None when the structure has no such block)."""
+        block = self._built.get(key)
+        if block is None:
             data = self.structure.blocks.get(key)
             if data is None:
-                raise KeyError(location)
+                return None
             parent = self.structure.parent_map().get(key)
             cls = CourseBlock if key == self.structure.root else SandboxBlock
-            block = self._built[location] = cls(
-                location,
+            block = self._built[key] = cls(
+                self.usage_key(key),
                 data.fields,
                 self.inherited(key),
                 data.edited_on,
-                self.course_key.make_usage_key(*parent) if parent is not None else None,
-                [self.course_key.make_usage_key(*c) for c in data.children],
+                self.usage_key(parent) if parent is not None else None,
+                [self.usage_key(c) for c in data.children],
                 self,
             )
         return block
+
+    def usage_key(self, key: BlockKey) -> UsageKey:
+        """The usage key of a block of this course (made once per structure: they are slow)."""
+        keys = self.structure.__dict__.setdefault("_usage_keys", {})
+        found = keys.get(key)
+        if found is None:
+            found = keys[key] = self.course_key.make_usage_key(*key)
+        return found
+
+    def of_types(self, types: set[str] | None) -> list[SandboxBlock]:
+        """Every block whose type is in ``types`` (all when None), built only for those."""
+        return [
+            self.block(key) for key in self.structure.blocks if types is None or key[0] in types
+        ]
 
     def __contains__(self, location: object) -> bool:
         return isinstance(location, UsageKey) and _block_key(location) in self.structure.blocks
 
     def __iter__(self) -> Iterator[UsageKey]:
-        return (self.course_key.make_usage_key(*key) for key in self.structure.blocks)
+        return (self.usage_key(key) for key in self.structure.blocks)
 
     def __len__(self) -> int:
         return len(self.structure.blocks)
