@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.tutor.rendered import Rendered, run_settings
+from tests.tutor.fake_docker import execute_script
+from tests.tutor.rendered import Rendered, render, run_settings
 
 SCRIPTS = {
     "clickhouse": "plugins/aspects/jobs/init/clickhouse.sh",
@@ -48,6 +49,28 @@ def test_lms_init_creates_the_service_user(rendered: Rendered) -> None:
     config = rendered.config()
     script = rendered.text(SCRIPTS["lms"])
     assert f"./manage.py lms manage_user {config['ASPECTS_LMS_SERVICE_USER']} " in script
+
+
+AWKWARD_SERVICE_USER = 'o\'neil "x" $HOME;`id` ü *'
+
+
+def test_lms_init_passes_an_awkward_service_user_through_sh(tmp_path_factory) -> None:
+    """The `aspects_shell_quote` filter, as Tutor renders it, survives a real `sh`."""
+    root = render(
+        tmp_path_factory.mktemp("awkward-service-user"),
+        f"ASPECTS_LMS_SERVICE_USER={AWKWARD_SERVICE_USER}",
+    )
+    host = root.config()["LMS_HOST"]
+    script = root.text("plugins/aspects/jobs/init/lms.sh")
+    workdir = tmp_path_factory.mktemp("lms-init")
+    status, calls = execute_script(script, workdir)
+    assert status == 0
+    assert calls[0][:4] == [
+        "lms",
+        "manage_user",
+        AWKWARD_SERVICE_USER,
+        f"{AWKWARD_SERVICE_USER}@{host}",
+    ]
 
 
 def test_ralph_builds_its_auth_file_in_the_container(rendered: Rendered) -> None:
