@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.tutor.freshness import REPO, plugin_from_tree
+
 TUTOR = str(Path(sys.executable).with_name("tutor"))
 
 FAKE_DOCKER = """#!{python}
@@ -71,6 +73,10 @@ class TutorSandbox:
             "FAKE_DOCKER_LOG": str(self.log),
         }
         self.env.pop("TUTOR_IGNORE_ENTRYPOINT_PLUGINS", None)
+        if plugin_from_tree():
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(REPO), os.environ.get("PYTHONPATH")])
+            )
 
     def tutor(self, *args: str) -> TutorRun:
         """Run `tutor *args` (stdin not a tty, like CI) and collect what it did."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -164,6 +165,31 @@ def test_filters_config_of_another_plugin_is_merged_in_every_form(
         pipeline, silently, _ = Filter.get_pipeline_configuration()
         assert pipeline == [*their_steps, our_step]
         assert silently is (their_fail_silently in ("unset", True))
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ("", {"fail_silently": True, "pipeline": ["ours"]}),
+        ([], {"fail_silently": True, "pipeline": ["ours"]}),
+        ({}, {"pipeline": ["ours"]}),
+        ("ours", ["ours"]),
+        (["ours"], ["ours"]),
+        (
+            {"pipeline": "ours", "fail_silently": False},
+            {"pipeline": ["ours"], "fail_silently": False},
+        ),
+    ],
+    ids=["empty-string", "empty-list", "empty-dict", "string-ours", "list-ours", "dict-ours"],
+)
+def test_filters_config_empty_or_already_ours(rendered: Rendered, existing, expected) -> None:
+    """Empty entries get ours (failing silently); an entry holding our step keeps it once."""
+    code = rendered.patch("openedx-common-settings")
+    step = OUR_STEPS[RENDER_STARTED]
+    entry = json.loads(json.dumps(existing).replace('"ours"', json.dumps(step)))
+    namespace = {"OPEN_EDX_FILTERS_CONFIG": {RENDER_STARTED: entry}}
+    merged = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"][RENDER_STARTED]
+    assert merged == json.loads(json.dumps(expected).replace('"ours"', json.dumps(step)))
 
 
 def test_development_settings_point_the_browser_at_the_dev_port(rendered: Rendered) -> None:
