@@ -229,6 +229,36 @@ def test_course_overviews_only_changed_courses_unless_forced(ch):
     assert "Dumped 3 " in out
 
 
+def test_limit_is_exact_over_the_stale_courses(ch):
+    """The staleness filter reads whole pages; the limit trims what it keeps."""
+    from xmodule.modulestore.django import modulestore
+
+    keys = [build_course(number=f"L{i}") for i in range(3)]
+    for key in keys:
+        modulestore().publish(key)
+    first = min(keys, key=str)  # CourseOverview's pk is the course key
+    out, _ = dump("--object", "course_overviews", "--limit", "1")
+    assert "Dumped 1 course_overviews objects" in out, out
+    assert select(ch, "SELECT course_key FROM course_overviews") == [(str(first),)]
+    blocks = select(ch, "SELECT course_key, count() FROM course_blocks GROUP BY course_key")
+    assert blocks == [(str(first), len(EXPECTED_OUTLINE))]
+
+
+def test_pages_follow_the_primary_key_not_the_model_ordering(ch):
+    """CourseEnrollment orders by (user, course); keyset pages must still walk the pk."""
+    users = User.objects.bulk_create([User(username=f"k{i}") for i in range(3)])
+    u0, u1, u2 = users
+    created = [(u2, "A"), (u1, "B"), (u0, "C"), (u2, "B"), (u0, "A"), (u1, "A")]
+    for user, course in created:  # pk order differs from (user, course) order
+        CourseEnrollment.objects.create(user=user, course_id=f"course-v1:O+{course}+R")
+    pks = list(CourseEnrollment.objects.order_by("pk").values_list("pk", flat=True))
+    assert list(CourseEnrollment.objects.values_list("pk", flat=True)) != pks
+    out, _ = dump("--object", "course_enrollment", "--batch_size", "2")
+    assert "Dumped 6 course_enrollment objects" in out, out
+    rows = select(ch, "SELECT id, count() FROM course_enrollment GROUP BY id ORDER BY id")
+    assert rows == [(pk, 1) for pk in pks], "every enrollment exactly once"
+
+
 def test_course_overviews_progress_counts_only_the_stale_courses(ch):
     from xmodule.modulestore.django import modulestore
 

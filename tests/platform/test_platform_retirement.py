@@ -128,13 +128,28 @@ def test_dry_run_and_limit_count_without_retired_users(ch):
     assert dumped_users(ch, "user_profile") == [users[1].id, users[2].id]
 
 
-@pytest.mark.django_db
-def test_task_skips_a_retired_user(ch):
-    user, profile = make_user("late")
-    ch.command("TRUNCATE TABLE user_profile")
-    UserRetirementStatus.objects.create(user=user, original_username=user.username)
-    profile.name = "saved after the retirement started"
-    profile.save()  # eager task: the user has a retirement status, nothing is written
+@pytest.mark.django_db(transaction=True)
+def test_task_skips_a_retired_user(ch, worker):
+    """The post-commit task runs on a worker, succeeds, and writes nothing for the user."""
+    finished: list[tuple[str, str, object]] = []
+
+    def on_postrun(sender=None, state=None, retval=None, args=None, **kwargs):
+        if sender.name == DUMP_TASK and state != "RETRY":
+            finished.append((args[0], state, retval))
+
+    task_postrun.connect(on_postrun, weak=False)
+    try:
+        user, profile = make_user("late")
+        assert wait_for(lambda: ("user_profile", "SUCCESS", "dumped 1") in finished), finished
+        ch.command("TRUNCATE TABLE user_profile")
+        finished.clear()
+        UserRetirementStatus.objects.create(user=user, original_username=user.username)
+        profile.name = "saved after the retirement started"
+        profile.save()  # committed: the task is sent to the worker
+        assert wait_for(lambda: finished), "the task never ran"
+    finally:
+        task_postrun.disconnect(on_postrun)
+    assert finished == [("user_profile", "SUCCESS", "dumped 0")]
     assert pii_counts(ch, user.id)["user_profile"] == 0
 
 
@@ -166,6 +181,40 @@ def test_non_pii_sinks_are_not_filtered(settings):
     assert sink_for("external_id").skips_retired_users()
     assert not sink_for("course_enrollment").skips_retired_users()
     assert not sink_for("course_overviews").skips_retired_users()
+
+
+def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
+    """ClickHouse mutations are asynchronous by default: the DELETE waits (mutations_sync=2)."""
+    from aspects_platform import backend
+
+    insert = (
+        "INSERT INTO {table:Identifier} (user_id, username, dump_id, time_last_dumped) "
+        "VALUES ({u:Int64}, 'x', generateUUIDv4(), now64(6))"
+    )
+    for table in PII_TABLES:
+        for user_id in (41, 42):
+            ch.command(insert, parameters={"table": table, "u": user_id})
+    started = ch.command("SELECT now64(6)")
+    client = backend.get_client(backend_config)
+    try:
+        assert UserRetirementSink().retire(client, backend_config["database"], 41) == list(
+            PII_TABLES
+        )
+    finally:
+        client.close()
+    assert pii_counts(ch, 41) == {"user_profile": 0, "external_id": 0}
+    assert pii_counts(ch, 42) == {"user_profile": 1, "external_id": 1}
+    ch.command("SYSTEM FLUSH LOGS")
+    ran = select(
+        ch,
+        "SELECT arrayJoin(tables) AS t, Settings['mutations_sync'] FROM system.query_log "
+        "WHERE type = 'QueryFinish' AND query_kind = 'Alter' "
+        "AND query_start_time_microseconds >= {started:DateTime64(6)} "
+        "AND t IN {tables:Array(String)} ORDER BY t",
+        started=started,
+        tables=[f"{backend_config['database']}.{table}" for table in PII_TABLES],
+    )
+    assert ran == sorted((f"{backend_config['database']}.{t}", "2") for t in PII_TABLES)
 
 
 def test_cluster_delete_parses_on_the_engine_and_runs_on_cluster(ch):
