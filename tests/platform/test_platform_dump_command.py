@@ -1,6 +1,7 @@
 """``dump_data_to_clickhouse``: every flag, exact limits, resume points, PII refusal."""
 
 import io
+import itertools
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
@@ -80,14 +81,25 @@ def test_dry_run_counts_and_writes_nothing(ch):
     assert dumped_ids(ch) == []
 
 
-def test_sleep_time_pauses_between_batches(ch):
-    import time
-
-    seed_profiles(3)
-    started = time.monotonic()
-    dump("--object", "user_profile", "--batch_size", "1", "--sleep_time", "0.2")
-    assert time.monotonic() - started >= 0.4  # 2 pauses at least (not after the last page)
-    assert len(dumped_ids(ch)) == 3
+def test_sleep_time_pauses_between_batches(ch, backend_config):
+    """ClickHouse's query log shows one INSERT per page, each a pause after the previous one."""
+    pks = seed_profiles(3)
+    started = ch.command("SELECT now64(6)")
+    dump("--object", "user_profile", "--batch_size", "1", "--sleep_time", "1")
+    assert dumped_ids(ch) == pks
+    ch.command("SYSTEM FLUSH LOGS")
+    inserts = select(
+        ch,
+        "SELECT written_rows, query_start_time_microseconds FROM system.query_log "
+        "WHERE type = 'QueryFinish' AND query_kind = 'Insert' "
+        "AND query_start_time_microseconds >= {started:DateTime64(6)} "
+        "AND has(tables, {table:String}) ORDER BY query_start_time_microseconds",
+        started=started,
+        table=f"{backend_config['database']}.user_profile",
+    )
+    assert [rows for rows, _ in inserts] == [1, 1, 1], "one INSERT per page"
+    gaps = [(b[1] - a[1]).total_seconds() for a, b in itertools.pairwise(inserts)]
+    assert min(gaps) >= 0.5, f"pages sent {gaps} s apart with --sleep_time 1"
 
 
 @pytest.mark.parametrize(
