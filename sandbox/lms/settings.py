@@ -4,8 +4,8 @@ Environment overrides (all optional): ASPECTS_SANDBOX_DIR, ASPECTS_SANDBOX_DB,
 ASPECTS_SANDBOX_CLICKHOUSE_{PORT,URL,USER,PASSWORD,DATABASE}, ASPECTS_SANDBOX_SINKS_ENABLED
 (0 turns every sink setting off), ASPECTS_SANDBOX_CELERY_EAGER (0 = send tasks to the broker),
 ASPECTS_SANDBOX_CELERY_BROKER (default ``memory://localhost/``), ASPECTS_SANDBOX_PLUGINS
-(0 = no plugin apps, settings or receivers), ASPECTS_SANDBOX_SERVICE_VARIANT (``lms``, the
-default: the modulestore reads published content; ``cms``: draft-preferred, as Studio).
+(0 = no plugin apps, settings or receivers). ``SERVICE_VARIANT`` (``manage.py cms ...``) picks
+the modulestore's default branch: published-only for the LMS, draft-preferred for the CMS.
 """
 
 import os
@@ -26,12 +26,8 @@ def _env_flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
 
 
-SERVICE_VARIANTS = ("lms", "cms")
-SERVICE_VARIANT = os.environ.get("ASPECTS_SANDBOX_SERVICE_VARIANT", "lms").strip().lower()
-if SERVICE_VARIANT not in SERVICE_VARIANTS:
-    raise ValueError(
-        f"ASPECTS_SANDBOX_SERVICE_VARIANT={SERVICE_VARIANT!r}: expected one of {SERVICE_VARIANTS}"
-    )
+# "lms" or "cms", as edx-platform's manage.py sets it (`manage.py cms <command>`).
+SERVICE_VARIANT = os.environ.get("SERVICE_VARIANT", "lms")
 # As edx-platform: lms/envs leave it unset (published-only); cms/envs/common.py sets
 # 'draft-preferred'. Read by xmodule.modulestore.django._get_modulestore_branch_setting.
 MODULESTORE_BRANCH = "draft-preferred" if SERVICE_VARIANT == "cms" else None
