@@ -28,8 +28,8 @@ class CourseIndex(models.Model):
 class CourseStructure(models.Model):
     """One immutable version of a course outline: every block with its fields and children.
 
-    ``blocks`` is JSON: ``{"root": [type, id], "blocks": [{"type", "id", "fields", "children",
-    "edited_on", "edited_by"}, ...]}`` (children as ``[type, id]`` pairs, in outline order).
+    ``blocks`` is JSON: ``{"root": [type, id], "blocks": [[type, id, fields, children,
+    edited_on, edited_by], ...]}`` (children as ``[type, id]`` pairs, in outline order).
     """
 
     class Meta:

@@ -87,47 +87,53 @@ class Structure:
                 self.remove_subtree(child)
 
     def to_json(self) -> str:
-        """The structure as stored in ``CourseStructure.blocks``."""
+        """The structure as stored in ``CourseStructure.blocks`` (datetimes as ``{"$date"}``)."""
         return json.dumps(
             {
                 "root": list(self.root),
                 "blocks": [
-                    {
-                        "type": b.block_type,
-                        "id": b.block_id,
-                        "fields": {k: _dump_value(v) for k, v in b.fields.items()},
-                        "children": [list(c) for c in b.children],
-                        "edited_on": b.edited_on.isoformat() if b.edited_on else None,
-                        "edited_by": b.edited_by,
-                    }
+                    [
+                        b.block_type,
+                        b.block_id,
+                        b.fields,
+                        b.children,
+                        b.edited_on.isoformat() if b.edited_on else None,
+                        b.edited_by,
+                    ]
                     for b in self.blocks.values()
                 ],
-            }
+            },
+            default=_dump_value,
         )
 
     @classmethod
     def from_json(cls, version: str, text: str) -> Structure:
         """Parse a stored structure."""
-        data = json.loads(text)
+        hook = _load_value if '"$date"' in text else None
+        data = json.loads(text, object_hook=hook)
         blocks = {}
-        for raw in data["blocks"]:
+        for block_type, block_id, fields, children, edited_on, edited_by in data["blocks"]:
             block = BlockData(
-                raw["type"],
-                raw["id"],
-                {k: _load_value(v) for k, v in raw["fields"].items()},
-                [tuple(c) for c in raw["children"]],
-                datetime.fromisoformat(raw["edited_on"]) if raw.get("edited_on") else None,
-                raw.get("edited_by"),
+                block_type,
+                block_id,
+                fields,
+                [tuple(c) for c in children],
+                datetime.fromisoformat(edited_on) if edited_on else None,
+                edited_by,
             )
             blocks[block.key] = block
         return cls(version, tuple(data["root"]), blocks)
 
 
 def _dump_value(value: Any) -> Any:
-    return {"$date": value.isoformat()} if isinstance(value, datetime) else value
+    """json.dumps ``default``: datetimes (course settings) as ``{"$date": iso}``."""
+    if isinstance(value, datetime):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _load_value(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"$date"}:
+def _load_value(value: dict) -> Any:
+    """json.loads ``object_hook``: ``{"$date": iso}`` back to a datetime."""
+    if set(value) == {"$date"}:
         return datetime.fromisoformat(value["$date"])
     return value

@@ -30,14 +30,14 @@ def rows_to_structures(apps, schema_editor) -> None:
                 fields["format"] = row.format
             location = f"{prefix}+type@{row.block_type}+block@{row.block_id}"
             blocks.append(
-                {
-                    "type": row.block_type,
-                    "id": row.block_id,
-                    "fields": fields,
-                    "children": children.get(location, []),
-                    "edited_on": row.edited_on.isoformat(),
-                    "edited_by": -1,
-                }
+                [
+                    row.block_type,
+                    row.block_id,
+                    fields,
+                    children.get(location, []),
+                    row.edited_on.isoformat(),
+                    -1,
+                ]
             )
         version = uuid.uuid4().hex
         course_structure.objects.create(
