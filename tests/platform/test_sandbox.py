@@ -321,3 +321,19 @@ def test_course_published_fires_where_split_fires_it():
     assert not store.has_published_version(new_unit)
     assert store.get_item(chapter, revision="rev-opt-published-only").display_name == "c"
     assert store.has_item(key.make_usage_key("problem", "p1"), revision="rev-opt-published-only")
+
+
+@pytest.mark.parametrize(("service", "branch"), [("lms", "published-only"),
+                                                 ("cms", "draft-preferred")])  # fmt: skip
+def test_the_cms_reads_drafts_by_default_and_the_lms_published_content(tmp_path, service, branch):
+    env = child_env(ASPECTS_SANDBOX_DIR=str(tmp_path / "sbx"), ASPECTS_SANDBOX_SINKS_ENABLED="0")
+    env.pop("SERVICE_VARIANT", None)
+    code = (
+        "from xmodule.modulestore.django import modulestore as m; print(m().get_branch_setting())"
+    )
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sandbox" / "manage.py"), service, "shell", "-c", code],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == branch
