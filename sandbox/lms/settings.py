@@ -66,6 +66,10 @@ INSTALLED_APPS = [
 SANDBOX_PLUGINS_ENABLED = _env_flag("ASPECTS_SANDBOX_PLUGINS", True)
 if SANDBOX_PLUGINS_ENABLED:
     INSTALLED_APPS.extend(get_plugin_apps(ProjectType.LMS))
+# event-routing-backends joins as an LMS plugin when installed; its Celery tasks need the apps
+# edx-platform always has (celery_utils' FailedTask model, event-tracking).
+if any(app.startswith("event_routing_backends") for app in INSTALLED_APPS):
+    INSTALLED_APPS += ["celery_utils", "eventtracking.django.apps.EventTrackingConfig"]
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
