@@ -38,7 +38,8 @@ ROOT_URLCONF = "sandbox.lms.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SANDBOX_DATA_DIR = data_dir()
 LMS_ROOT_URL = "http://localhost:8000"
-FEATURES = {"CUSTOM_COURSES_EDX": False}
+# As lms/envs/common.py: one login at a time (the profile is saved on every login/logout).
+FEATURES = {"CUSTOM_COURSES_EDX": False, "PREVENT_CONCURRENT_LOGINS": True}
 
 DATABASES = {
     "default": {

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from django.db import transaction
+from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from xmodule.modulestore.django import modulestore
 from xmodule.modulestore.sandbox_store import BlockSpec
@@ -126,9 +127,9 @@ def test_external_id_row(ch):
     assert rows == [(external_id.external_user_id, "xapi", "ext", user.id)]
 
 
-def test_enrollment_rows_follow_status_changes(ch):
+def test_enrollment_rows_follow_status_changes(ch, merges_stopped):
     user, _ = make_user("learner")
-    key = "course-v1:OrgX+E1+2026"
+    key = CourseKey.from_string("course-v1:OrgX+E1+2026")
     enrollment = CourseEnrollment.enroll(user, key, mode="verified")
     CourseEnrollment.unenroll(user, key)
     rows = select(
@@ -138,8 +139,8 @@ def test_enrollment_rows_follow_status_changes(ch):
         uid=user.id,
     )
     assert [r[:6] for r in rows] == [
-        (enrollment.id, key, True, "verified", "learner", user.id),
-        (enrollment.id, key, False, "verified", "learner", user.id),
+        (enrollment.id, str(key), True, "verified", "learner", user.id),
+        (enrollment.id, str(key), False, "verified", "learner", user.id),
     ]
     assert naive_utc(rows[0][6]) == naive_utc(enrollment.created)
 
@@ -147,7 +148,7 @@ def test_enrollment_rows_follow_status_changes(ch):
 def test_enrollment_in_rolled_back_transaction_writes_nothing(ch):
     user, _ = make_user("undecided")
     with pytest.raises(RuntimeError), transaction.atomic():
-        CourseEnrollment.enroll(user, "course-v1:OrgX+E2+2026")
+        CourseEnrollment.enroll(user, CourseKey.from_string("course-v1:OrgX+E2+2026"))
         raise RuntimeError("rollback")
     assert select(ch, "SELECT count() FROM course_enrollment") == [(0,)]
 

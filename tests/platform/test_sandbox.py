@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
-from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
@@ -123,23 +122,6 @@ def test_publish_refreshes_overview_then_sends_course_published():
     with Recorder(COURSE_PUBLISHED):
         modulestore().publish(key)
     assert CourseOverview.get_from_id(key).modified > before
-
-
-def test_enroll_and_unenroll_send_enroll_status_change_with_platform_kwargs():
-    user = User.objects.create(username="learner", email="l@example.invalid")
-    key = CourseKey.from_string("course-v1:Org+Demo+2026")
-    with Recorder(ENROLL_STATUS_CHANGE) as signal:
-        CourseEnrollment.enroll(user, str(key), mode="verified")
-        CourseEnrollment.enroll(user, key, mode="verified")  # no change: no signal
-        CourseEnrollment.unenroll(user, key)
-    assert [(c["event"], c["mode"], c["course_id"]) for c in signal.calls] == [
-        ("enroll", "verified", key),
-        ("unenroll", "verified", key),
-    ]
-    sent = set(signal.calls[0]) - {"sender", "signal"}
-    assert sent == {"event", "user", "course_id", "mode", "cost", "currency"}
-    enrollment = CourseEnrollment.objects.get(user=user)
-    assert (enrollment.course_id, enrollment.is_active) == (key, False)
 
 
 def test_retire_user_sends_user_retire_lms_misc():
