@@ -56,6 +56,7 @@ def test_least_privilege_grants():
         "INSERT, SELECT ON `event_sink`.*",
         "ALTER DELETE ON `event_sink`.`user_profile`",
         "ALTER DELETE ON `event_sink`.`external_id`",
+        "ALTER UPDATE ON `event_sink`.`course_enrollment`",
     ]
     assert grants("superset", settings) == ["SELECT ON `event_sink`.*", "SELECT ON `xapi`.*"]
     assert grants("ralph", settings) == ["INSERT, SELECT ON `xapi`.`xapi_events_all`"]
@@ -63,16 +64,57 @@ def test_least_privilege_grants():
         grants("vector", settings)
 
 
+def test_lms_delete_grants_follow_the_pii_tables():
+    only_profiles = grants("lms", SchemaSettings(pii_tables=("user_profile",)))
+    assert [g for g in only_profiles if g.startswith("ALTER")] == [
+        "ALTER DELETE ON `event_sink`.`user_profile`",
+        "ALTER UPDATE ON `event_sink`.`course_enrollment`",
+    ]
+    # course_enrollment listed as PII: its rows are deleted, so DELETE replaces UPDATE.
+    enrollments = grants("lms", SchemaSettings(pii_tables=("user_profile", "course_enrollment")))
+    assert [g for g in enrollments if g.startswith("ALTER")] == [
+        "ALTER DELETE ON `event_sink`.`user_profile`",
+        "ALTER DELETE ON `event_sink`.`course_enrollment`",
+    ]
+    with pytest.raises(InvalidIdentifierError, match="PII table"):
+        SchemaSettings(pii_tables=("user_profile; DROP",))
+
+
+def test_migrate_job_reads_the_pii_tables():
+    from aspects_platform.clickhouse.migrate import config_from_env
+
+    base = {
+        "ASPECTS_CLICKHOUSE_URL": "http://clickhouse:8123",
+        "ASPECTS_CLICKHOUSE_ADMIN_USER": "admin",
+        "ASPECTS_CLICKHOUSE_ADMIN_PASSWORD": "pw",
+    }
+    assert config_from_env(base).schema.pii_tables == ("user_profile", "external_id")
+    env = {**base, "ASPECTS_EVENT_SINK_PII_TABLES": "user_profile, external_id,course_enrollment"}
+    assert config_from_env(env).schema.pii_tables == (
+        "user_profile",
+        "external_id",
+        "course_enrollment",
+    )
+    assert config_from_env({**base, "ASPECTS_EVENT_SINK_PII_TABLES": ""}).schema.pii_tables == ()
+
+
 def test_cluster_mode_grants_the_lms_user_on_cluster_queries(clickhouse):
     settings = SchemaSettings(cluster="aspects_cluster")
-    assert grants("lms", settings)[-1] == "CLUSTER ON *.*"
-    assert "CLUSTER ON *.*" not in grants("lms", SchemaSettings())
+    assert grants("lms", settings)[-2:] == [
+        "CLUSTER ON *.*",
+        "CREATE TEMPORARY TABLE, REMOTE ON *.*",
+    ]
+    assert not {"CLUSTER ON *.*", "CREATE TEMPORARY TABLE, REMOTE ON *.*"} & set(
+        grants("lms", SchemaSettings())
+    )
     for service in ("superset", "ralph"):  # they never run ON CLUSTER queries
         assert not any("CLUSTER" in clause for clause in grants(service, settings))
     statements = user_statements(ServiceUser("lms", "ch_lms", "pw"), settings)
-    assert statements[-1] == "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`"
-    formatted = format_query(clickhouse.client(), statements[-1])
+    assert statements[-2] == "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`"
+    formatted = format_query(clickhouse.client(), statements[-2])
     assert "GRANT ON CLUSTER aspects_cluster CLUSTER ON *.* TO ch_lms" in formatted
+    formatted = format_query(clickhouse.client(), statements[-1])
+    assert "CREATE TEMPORARY TABLE, REMOTE ON *.* TO ch_lms" in formatted
 
 
 @pytest.mark.parametrize("name", ["event_sink\n", "event_sink\r\n", "\nevent_sink", "a b", ""])
