@@ -88,6 +88,10 @@ def retire_again(client, database: str, user_ids: Iterable[int], cluster: str = 
     for user_id in user_ids:
         log.info("User %s is retired: deleting its rows again after a write", user_id)
         sink.retire(client, database, user_id, cluster)
+        if cluster:  # not waited for: --redrive confirms it again
+            ClickHouseRetirement.objects.filter(
+                user_id=user_id, state=ClickHouseRetirement.DONE
+            ).update(state=ClickHouseRetirement.SUBMITTED)
 
 
 def retire_marked_since(client, database: str, since: datetime, cluster: str = "") -> list[int]:

@@ -89,18 +89,20 @@ def dump_object_to_clickhouse(
 
 
 def _dump_unretired(sink, client, config: dict[str, Any], pk: Any) -> int:
-    """Write one object unless its user is retired; undo a write that raced a retirement.
+    """Write one object without a retired user's PII; undo a write that raced a retirement.
 
-    The read skips users with a retirement status. A status created while the INSERT was in
-    flight is seen by the check after it, and that user's PII rows are deleted again: the
-    retirement DELETE can never be followed by a row of the user. The check runs even when
-    nothing was written, so a retry after a failed delete still deletes.
+    The read leaves out (PII sinks) or blanks (usernames) users with a retirement request. A
+    request created between that check and the INSERT is seen by the check after it, and the
+    retirement mutations run again for that user: the retirement can never be followed by a
+    row of the user. A failed retirement is re-driven from its LMS record, not from here.
     """
     database = config["database"]
+    retired_before = set(sink.retired_user_ids([pk]))
     written = sink.dump_pks(client, database, [pk])
-    retired = sink.retired_user_ids([pk])
-    if retired:
-        retirement.retire_again(client, database, retired, backend.cluster_name(config))
+    # Read before the retirement began, written after its mutations: run them again.
+    late = [user for user in sink.retired_user_ids([pk]) if user not in retired_before]
+    if late:
+        retirement.retire_again(client, database, late, backend.cluster_name(config))
         written = 0
     return written
 
