@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast test-install lint format sandbox-up sandbox-down bench clean
+.PHONY: help install demo test test-fast test-install lint format sandbox-up sandbox-down bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,10 @@ sandbox-down: install ## stop the embedded ClickHouse
 
 bench: install ## run every benchmark and print figures and ratios
 	$(BIN)/python -m benchmarks
+
+mutation: install ## mutation testing (cosmic-ray) of the dump, sinks, backend, runner, commands and settings merge; prints the share killed
+	$(BIN)/pip install -q -r requirements/mutation.in
+	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
 
 clean: ## remove the virtualenv and sandbox data
 	rm -rf $(VENV) .sandbox

@@ -7,12 +7,14 @@ backslashes in a password can neither break nor inject code into the settings mo
 
 from __future__ import annotations
 
+import functools
+import inspect
 import typing as t
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from . import derived
+from . import derived, filters_merge
 from .templating import python_literal
 
 # Sink objects with no personal data, and those enabled only with ASPECTS_ENABLE_PII.
@@ -34,20 +36,18 @@ FILTER_STEPS = {
     ),
 }
 
-# Merges FILTER_STEPS into whatever is configured: existing steps and entries are kept, ours
-# are appended at most once (settings modules may be executed more than once).
-MERGE_FILTERS = """\
-OPEN_EDX_FILTERS_CONFIG = globals().get("OPEN_EDX_FILTERS_CONFIG") or {{}}
-for _aspects_filter_type, _aspects_step in {steps}.items():
-    _aspects_filter = OPEN_EDX_FILTERS_CONFIG.setdefault(_aspects_filter_type, {{}})
-    _aspects_filter.setdefault("fail_silently", False)
-    _aspects_pipeline = _aspects_filter.get("pipeline") or []
-    if isinstance(_aspects_pipeline, str):
-        _aspects_pipeline = [_aspects_pipeline]
-    _aspects_filter["pipeline"] = list(_aspects_pipeline)
-    if _aspects_step not in _aspects_filter["pipeline"]:
-        _aspects_filter["pipeline"].append(_aspects_step)
-del _aspects_filter_type, _aspects_step, _aspects_filter, _aspects_pipeline"""
+
+@functools.cache
+def merge_filters_source() -> str:
+    """Settings source that merges FILTER_STEPS into OPEN_EDX_FILTERS_CONFIG (read once)."""
+    function = inspect.getsource(filters_merge.merge_filter_steps)
+    return (
+        function.replace("def merge_filter_steps(", "def _aspects_merge_filter_steps(", 1)
+        + "\nOPEN_EDX_FILTERS_CONFIG = _aspects_merge_filter_steps(\n"
+        + '    globals().get("OPEN_EDX_FILTERS_CONFIG"), '
+        + python_literal(FILTER_STEPS)
+        + "\n)\ndel _aspects_merge_filter_steps"
+    )
 
 
 def enabled_sinks(config: t.Mapping[str, t.Any]) -> list[str]:
@@ -88,7 +88,7 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         + python_literal(config["ASPECTS_SUPERSET_EXTRA_FILTERS_FORMAT"]),
         "SUPERSET_DASHBOARD_LOCALES = "
         + python_literal(config["ASPECTS_SUPERSET_DASHBOARD_LOCALES"]),
-        MERGE_FILTERS.format(steps=python_literal(FILTER_STEPS)),
+        merge_filters_source(),
     ]
     if config["ASPECTS_RUN_RALPH"]:
         lrs = {

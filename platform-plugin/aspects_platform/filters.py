@@ -1,11 +1,17 @@
 """openedx-filters pipeline steps adding the Aspects "Reports" tab to the Instructor Dashboard.
 
-Wired by the Tutor plugin (``OPEN_EDX_FILTERS_CONFIG``, ``fail_silently`` False), so both
-steps always return their filter's arguments, with or without the tab.
+Wired by the Tutor plugin (``OPEN_EDX_FILTERS_CONFIG``). Both steps always return their
+filter's arguments, with or without the tab; an unexpected error inside a step is logged and the
+arguments come back unchanged, even when the pipeline's ``fail_silently`` is False (another
+plugin may own that entry): the Instructor Dashboard always renders.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from openedx_filters import PipelineStep
@@ -18,6 +24,29 @@ TAB_TITLE = "Reports"
 TAB_SORT_ORDER = 120
 #: The legacy dashboard renders ``<template_path_prefix><section_key>.html`` (Mako).
 TEMPLATE_PATH_PREFIX = "/instructor_dashboard/"
+
+log = logging.getLogger(__name__)
+
+
+def returns_its_arguments_on_error(run_filter: Callable[..., dict]) -> Callable[..., dict]:
+    """Wrap a ``run_filter``: on any exception, log it and return the arguments it was given."""
+    signature = inspect.signature(run_filter)
+
+    @functools.wraps(run_filter)
+    def guarded(self: PipelineStep, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return run_filter(self, *args, **kwargs)
+        except Exception:
+            log.exception("%s failed; the dashboard is shown without it", type(self).__name__)
+            arguments = signature.bind(self, *args, **kwargs).arguments
+            return {
+                name: value
+                for name, value in arguments.items()
+                if name != "self"
+                and signature.parameters[name].kind is not inspect.Parameter.VAR_KEYWORD
+            }
+
+    return guarded
 
 
 def mfe_tab_url(course_key: Any) -> str:
@@ -35,6 +64,7 @@ def course_id_of(context: dict[str, Any]) -> str:
 class AddSupersetTabToInstructorDashboard(PipelineStep):
     """Instructor Dashboard MFE (``...instructor.dashboard.tabs.requested.v1``): add the tab."""
 
+    @returns_its_arguments_on_error
     def run_filter(self, tabs: list | None, course_key: Any, **kwargs: Any) -> dict[str, Any]:
         """Append the Reports tab once; leave ``tabs`` as they are without a Superset URL."""
         tabs = list(tabs or [])
@@ -57,6 +87,7 @@ class AddSupersetTab(PipelineStep):
     directory, which ``settings.common`` adds to ``MAKO_TEMPLATE_DIRS_BASE``).
     """
 
+    @returns_its_arguments_on_error
     def run_filter(self, context: dict[str, Any], template_name: str) -> dict[str, Any]:
         """Append the Reports section once; leave ``context`` as it is without a Superset URL."""
         base_url = superset_url()

@@ -8,12 +8,17 @@ exactly as a server does (values in the escaped text form that clickhouse-connec
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import chdb
 
 from .errors import ClickHouseError
 
 DEFAULT_DATABASE = "default"
+#: Server settings (``system.query_log``, as a ClickHouse server has by default).
+CONFIG_FILE = Path(__file__).with_name("config.xml")
+#: Session defaults where chdb differs from a ClickHouse server (chdb waits for mutations).
+SERVER_DEFAULTS = {"mutations_sync": "0"}
 
 
 @dataclass
@@ -47,9 +52,11 @@ class Engine:
     """The ClickHouse engine with its data in ``path`` (persistent across restarts)."""
 
     def __init__(self, path: str):
-        self._connection = chdb.connect(path)
+        self._connection = chdb.connect(f"file:{path}?config-file={CONFIG_FILE}")
         self._lock = threading.Lock()
         self._database = DEFAULT_DATABASE
+        for name, value in SERVER_DEFAULTS.items():
+            self._raw(f"SET `{name}` = {quote(value)}")
         self._defaults = self._setting_defaults()
 
     def close(self) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from .auth import write_users_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: This tree's in-platform app (wins over an installed copy in the server's subprocess).
+PLATFORM_PLUGIN = REPO_ROOT / "platform-plugin"
 DEFAULT_USERNAME = "aspects"
 HOST = "127.0.0.1"
 
@@ -103,7 +105,10 @@ class EmbeddedClickHouse:
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+                filter(
+                    None,
+                    [str(REPO_ROOT), str(PLATFORM_PLUGIN), os.environ.get("PYTHONPATH")],
+                )
             ),
         }
         with open(self.log_file, "ab") as log:

@@ -6,6 +6,7 @@ never touched.
 """
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,19 @@ def format_query(client, statement: str) -> str:
     """The engine's own parse and re-format of ``statement`` (raises on a syntax error)."""
     result = client.query("SELECT formatQuery({q:String})", parameters={"q": statement})
     return result.result_rows[0][0]
+
+
+#: A replicated engine's ZooKeeper path and replica name, as the cluster-mode DDL writes them.
+REPLICATED_ENGINE = re.compile(
+    r"\bReplicated(\w*MergeTree)\('/clickhouse/tables/\{shard\}/\{database\}/\{table\}', "
+    r"'\{replica\}'(?:, ([^()]*))?\)"
+)
+
+
+def single_node_form(formatted: str, cluster: str) -> str:
+    """A formatted cluster-mode statement without ``ON CLUSTER`` and replication arguments."""
+    local = formatted.replace(f" ON CLUSTER {cluster}", "")
+    return REPLICATED_ENGINE.sub(lambda m: f"{m[1]}({m[2]})" if m[2] else m[1], local)
 
 
 def unique_schema(prefix: str = "aspects_test") -> SchemaSettings:

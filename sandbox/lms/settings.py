@@ -25,7 +25,8 @@ def _env_flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
 
 
-SERVICE_VARIANT = "lms"
+# "lms" or "cms", as edx-platform's manage.py sets it (`manage.py cms <command>`).
+SERVICE_VARIANT = os.environ.get("SERVICE_VARIANT", "lms")
 DEBUG = False
 # Sandbox only: never used by a real LMS. Not a secret worth protecting.
 SECRET_KEY = os.environ.get("ASPECTS_SANDBOX_SECRET_KEY", "sandbox-only-insecure-key")

@@ -1,15 +1,19 @@
 """The HTTP interface as our code and clickhouse-connect use it (embedded or real server)."""
 # ruff: noqa: S608 - table names in these tests are generated identifiers, values are bound
 
+import dataclasses
 import gzip
 import json
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import unquote_plus
 
 import lz4.frame
 import pytest
 import requests
+
+from tests.clickhouse.relay import Relay, WireRequest
 
 try:
     from compression import zstd
@@ -276,35 +280,81 @@ def test_unknown_setting_is_refused_and_harmless_ones_are_ignored(http, clickhou
     assert response.headers["X-ClickHouse-Exception-Code"] == "115"
 
 
+DECOMPRESS = {
+    "gzip": gzip.decompress,
+    "deflate": zlib.decompress,
+    "lz4": lz4.frame.decompress,
+    "zstd": zstd.decompress,
+}
+
+
+@pytest.fixture
+def relay(clickhouse):
+    """A relay in front of the ClickHouse under test that keeps what each request sent."""
+    relay = Relay(clickhouse.url)
+    yield relay
+    relay.close()
+
+
+def sent_body(request: WireRequest) -> bytes:
+    """The body of a request as ClickHouse decodes it (``Content-Encoding`` undone)."""
+    encoding = request.headers.get("content-encoding")
+    return DECOMPRESS[encoding](request.body) if encoding else request.body
+
+
+def insert_requests(relay: Relay, table: str) -> list[WireRequest]:
+    """The requests that inserted into ``table`` (the INSERT in the URL or the body)."""
+    return [
+        r
+        for r in relay.requests()
+        if any(
+            text.lstrip().startswith(f"INSERT INTO {table}")
+            for text in (
+                unquote_plus(r.line.split("query=", 1)[-1]),
+                sent_body(r).decode("latin-1"),
+            )
+        )
+    ]
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "lz4", "zstd"])
-def test_compressed_insert_bodies(http, clickhouse, scratch_table, encoding):
+def test_compressed_insert_bodies(http, clickhouse, relay, scratch_table, encoding):
     payload = b"".join(f"{i},compressed {i}\n".encode() for i in range(500))
-    if encoding == "gzip":
-        body = gzip.compress(payload)
-    elif encoding == "deflate":
-        body = zlib.compress(payload)
-    elif encoding == "lz4":
+    if encoding == "lz4":  # two frames back to back, as a streaming client sends them
         body = lz4.frame.compress(payload[:4000]) + lz4.frame.compress(payload[4000:])
     else:
-        body = zstd.compress(payload)
+        compress = {"gzip": gzip.compress, "deflate": zlib.compress, "zstd": zstd.compress}
+        body = compress[encoding](payload)
     response = http.post(
-        clickhouse.url,
+        relay.url,
         params={"query": f"INSERT INTO {scratch_table} (id, s) FORMAT CSV"},
         data=body,
         headers={"Content-Encoding": encoding},
     )
     assert response.status_code == 200, response.text
-    assert clickhouse.client().command(f"SELECT count() FROM {scratch_table}") == 500
+    [sent] = insert_requests(relay, scratch_table)
+    assert sent.headers["content-encoding"] == encoding
+    assert sent.body == body and len(body) < len(payload) / 2
+    rows = clickhouse.client().query(f"SELECT id, s FROM {scratch_table} ORDER BY id")
+    assert rows.result_rows == [(i, f"compressed {i}") for i in range(500)]
 
 
 @pytest.mark.parametrize("compress", ["lz4", "zstd", "gzip", False])
-def test_clickhouse_connect_compression_choices(clickhouse, scratch_table, compress):
-    client = clickhouse.client(compress=compress)
-    client.insert(scratch_table, [[1, "a"], [2, "b"]], column_names=["id", "s"])
-    assert client.query(f"SELECT s FROM {scratch_table} ORDER BY id").result_rows == [
-        ("a",),
-        ("b",),
-    ]
+def test_clickhouse_connect_compression_choices(clickhouse, relay, scratch_table, compress):
+    rows = [[i, f"value number {i % 7}"] for i in range(2000)]
+    client = dataclasses.replace(clickhouse, url=relay.url).client(compress=compress)
+    client.insert(scratch_table, rows, column_names=["id", "s"])
+    [sent] = insert_requests(relay, scratch_table)
+    plain = b"value number 3"
+    data = sent_body(sent)
+    assert data.count(plain) == sum(1 for r in rows if r[1] == plain.decode())
+    if compress:
+        assert sent.headers["content-encoding"] == compress
+        assert len(sent.body) < len(data) / 2
+    else:
+        assert "content-encoding" not in sent.headers
+    stored = client.query(f"SELECT id, s FROM {scratch_table} ORDER BY id").result_rows
+    assert [list(r) for r in stored] == rows
 
 
 def test_url_settings_apply_to_one_request_only(http, clickhouse, scratch_table):

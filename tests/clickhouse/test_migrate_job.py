@@ -2,15 +2,16 @@
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
 
-from sandbox.clickhouse_server.process import free_port
+from sandbox.clickhouse_server.process import PLATFORM_PLUGIN, free_port
 from sandbox.clickhouse_server.testing import unique_schema
+from tests.clickhouse.relay import Relay
 
 
 def job_env(clickhouse, schema, **extra) -> dict[str, str]:
@@ -20,6 +21,8 @@ def job_env(clickhouse, schema, **extra) -> dict[str, str]:
         if not key.startswith(("ASPECTS_CLICKHOUSE_", "ASPECTS_EVENT_SINK", "ASPECTS_XAPI"))
     }
     env.update(
+        # The job runs this tree's code, not an installed copy of the app.
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PLATFORM_PLUGIN), env.get("PYTHONPATH")])),
         ASPECTS_CLICKHOUSE_URL=clickhouse.url,
         ASPECTS_CLICKHOUSE_ADMIN_USER=clickhouse.username,
         ASPECTS_CLICKHOUSE_ADMIN_PASSWORD=clickhouse.password,
@@ -145,13 +148,50 @@ def test_wrong_admin_password_fails_with_clickhouse_error(clickhouse, schema):
     assert wrong not in result.stdout + result.stderr
 
 
-def test_wait_gives_up_with_a_message(clickhouse, schema):
-    env = job_env(clickhouse, schema, ASPECTS_CLICKHOUSE_URL=f"http://127.0.0.1:{free_port()}")
-    started = time.monotonic()
+def test_wait_polls_then_gives_up_with_a_message(clickhouse, schema):
+    port = free_port()
+    env = job_env(clickhouse, schema, ASPECTS_CLICKHOUSE_URL=f"http://127.0.0.1:{port}")
     result = run_job(env, "--wait", "2", "--skip-users")
     assert result.returncode == 1
-    assert "did not answer /ping within 2s" in result.stderr
-    assert time.monotonic() - started < 20
+    assert result.stdout.count(f"waiting for ClickHouse at http://127.0.0.1:{port} ...") == 1
+    attempts = re.search(
+        r"did not answer /ping within 2s \((\d+) attempts; last error: ", result.stderr
+    )
+    assert attempts and int(attempts.group(1)) > 1, result.stderr
+    assert "applied migration" not in result.stdout
+
+
+def test_wait_proceeds_as_soon_as_clickhouse_answers(clickhouse, schema):
+    port = free_port()
+    env = job_env(clickhouse, schema, ASPECTS_CLICKHOUSE_URL=f"http://127.0.0.1:{port}")
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aspects_platform.clickhouse.migrate",
+            "--wait",
+            "120",
+            "--skip-users",
+        ],
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    relay = None
+    try:
+        assert job.stdout.readline().startswith("waiting for ClickHouse at"), "it waits"
+        relay = Relay(clickhouse.url, port=port)  # ClickHouse comes up on that port
+        out, err = job.communicate(timeout=60)
+    finally:
+        job.kill()
+        job.wait()
+        if relay:
+            relay.close()
+    assert job.returncode == 0, err
+    assert "applied migration 0001_databases" in out
+    pings = [r for r in relay.requests() if r.line.startswith("GET /ping ")]
+    assert len(pings) == 1, "one successful ping, then the migrations"
 
 
 def test_negative_wait_is_refused(clickhouse, schema):

@@ -1,4 +1,4 @@
-"""Service users and least-privilege grants: parsed on the embedded engine, run on a real one."""
+"""Service users and least-privilege grants: parsed by the embedded engine, run on a real one."""
 # ruff: noqa: S608 - names are generated identifiers
 
 import dataclasses
@@ -22,23 +22,37 @@ from aspects_platform.clickhouse.users import (
 )
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from sandbox.clickhouse_server.testing import format_query
+from sandbox.clickhouse_server.testing import format_query, single_node_form
 
 
-@pytest.mark.parametrize("cluster", ["", "aspects_cluster"])
 @pytest.mark.parametrize("service", SERVICES)
-def test_user_and_grant_statements_parse(clickhouse, service, cluster):
+def test_user_statements_parse_and_cluster_mode_only_adds_on_cluster(clickhouse, service):
+    """Parsed by the engine only: it cannot create users (clickhouse-local's access storage is
+    read-only); a real server runs them in test_users_log_in_with_only_their_grants..."""
     password = "pa'ss\\word; DROP USER x -- 🎉"
-    settings = SchemaSettings(cluster=cluster)
-    statements = user_statements(ServiceUser(service, f"ch_{service}", password), settings)
-    assert len(statements) == 2 + len(grants(service, settings))
-    for statement in statements:
-        assert password not in statement
-        formatted = format_query(clickhouse.client(), statement)
-        assert ("ON CLUSTER aspects_cluster" in formatted) == bool(cluster)
-    assert statements[0].startswith(f"CREATE USER IF NOT EXISTS `ch_{service}`")
-    assert statements[1].startswith(f"ALTER USER `ch_{service}`")
-    assert statements[2].endswith("WITH REPLACE OPTION")
+    user, salt = ServiceUser(service, f"ch_{service}", password), "00ff" * 8
+    local = user_statements(user, SchemaSettings(), salt=salt)
+    clustered = user_statements(user, SchemaSettings(cluster="aspects_cluster"), salt=salt)
+    assert len(local) == 2 + len(grants(service, SchemaSettings()))
+    assert not any(password in statement for statement in local + clustered)
+    assert local[0].startswith(f"CREATE USER IF NOT EXISTS `ch_{service}`")
+    assert local[1].startswith(f"ALTER USER `ch_{service}`")
+    assert local[2].endswith("WITH REPLACE OPTION")
+    client = clickhouse.client()
+    for single, on_cluster in zip(local, clustered, strict=False):
+        formatted = format_query(client, on_cluster)
+        assert "ON CLUSTER aspects_cluster" in formatted
+        assert single_node_form(formatted, "aspects_cluster") == format_query(client, single)
+    extra = clustered[len(local) :]
+    cluster_grants = [
+        "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`",
+        "GRANT ON CLUSTER `aspects_cluster` CREATE TEMPORARY TABLE, REMOTE ON *.* TO `ch_lms`",
+    ]
+    assert extra == (cluster_grants if service == "lms" else [])
+    for statement in extra:
+        formatted = format_query(client, statement)
+        assert formatted.startswith("GRANT ON CLUSTER aspects_cluster ")
+        assert formatted.endswith(" ON *.* TO ch_lms")
 
 
 def test_password_hash_matches_clickhouse_sha256_with_salt(clickhouse):
@@ -98,7 +112,7 @@ def test_migrate_job_reads_the_pii_tables():
     assert config_from_env({**base, "ASPECTS_EVENT_SINK_PII_TABLES": ""}).schema.pii_tables == ()
 
 
-def test_cluster_mode_grants_the_lms_user_on_cluster_queries(clickhouse):
+def test_cluster_mode_adds_the_cluster_grants_to_the_lms_user_only():
     settings = SchemaSettings(cluster="aspects_cluster")
     assert grants("lms", settings)[-2:] == [
         "CLUSTER ON *.*",
@@ -109,12 +123,6 @@ def test_cluster_mode_grants_the_lms_user_on_cluster_queries(clickhouse):
     )
     for service in ("superset", "ralph"):  # they never run ON CLUSTER queries
         assert not any("CLUSTER" in clause for clause in grants(service, settings))
-    statements = user_statements(ServiceUser("lms", "ch_lms", "pw"), settings)
-    assert statements[-2] == "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`"
-    formatted = format_query(clickhouse.client(), statements[-2])
-    assert "GRANT ON CLUSTER aspects_cluster CLUSTER ON *.* TO ch_lms" in formatted
-    formatted = format_query(clickhouse.client(), statements[-1])
-    assert "CREATE TEMPORARY TABLE, REMOTE ON *.* TO ch_lms" in formatted
 
 
 @pytest.mark.parametrize("name", ["event_sink\n", "event_sink\r\n", "\nevent_sink", "a b", ""])

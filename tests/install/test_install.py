@@ -18,7 +18,7 @@ import pytest
 
 from tests.install.shell import run
 
-pytestmark = pytest.mark.install
+pytestmark = [pytest.mark.install, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
 # The oldest Tutor major the plugin supports (pyproject: tutor>=20.0.0); the newest is "latest".

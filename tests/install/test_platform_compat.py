@@ -16,7 +16,7 @@ import pytest
 
 from tests.install.shell import run
 
-pytestmark = pytest.mark.install
+pytestmark = [pytest.mark.install, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_312_CANDIDATES = ("/root/.pyenv/versions/3.12.1/bin/python", "python3.12")

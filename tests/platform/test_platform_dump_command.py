@@ -1,6 +1,7 @@
 """``dump_data_to_clickhouse``: every flag, exact limits, resume points, PII refusal."""
 
 import io
+import itertools
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
@@ -80,14 +81,25 @@ def test_dry_run_counts_and_writes_nothing(ch):
     assert dumped_ids(ch) == []
 
 
-def test_sleep_time_pauses_between_batches(ch):
-    import time
-
-    seed_profiles(3)
-    started = time.monotonic()
-    dump("--object", "user_profile", "--batch_size", "1", "--sleep_time", "0.2")
-    assert time.monotonic() - started >= 0.4  # 2 pauses at least (not after the last page)
-    assert len(dumped_ids(ch)) == 3
+def test_sleep_time_pauses_between_batches(ch, backend_config):
+    """ClickHouse's query log shows one INSERT per page, each a pause after the previous one."""
+    pks = seed_profiles(3)
+    started = ch.command("SELECT now64(6)")
+    dump("--object", "user_profile", "--batch_size", "1", "--sleep_time", "1")
+    assert dumped_ids(ch) == pks
+    ch.command("SYSTEM FLUSH LOGS")
+    inserts = select(
+        ch,
+        "SELECT written_rows, query_start_time_microseconds FROM system.query_log "
+        "WHERE type = 'QueryFinish' AND query_kind = 'Insert' "
+        "AND query_start_time_microseconds >= {started:DateTime64(6)} "
+        "AND has(tables, {table:String}) ORDER BY query_start_time_microseconds",
+        started=started,
+        table=f"{backend_config['database']}.user_profile",
+    )
+    assert [rows for rows, _ in inserts] == [1, 1, 1], "one INSERT per page"
+    gaps = [(b[1] - a[1]).total_seconds() for a, b in itertools.pairwise(inserts)]
+    assert min(gaps) >= 0.5, f"pages sent {gaps} s apart with --sleep_time 1"
 
 
 @pytest.mark.parametrize(
@@ -227,6 +239,36 @@ def test_course_overviews_only_changed_courses_unless_forced(ch):
     assert "Dumped 1 " in out
     out, _ = dump("--object", "course_overviews", "--force")
     assert "Dumped 3 " in out
+
+
+def test_limit_is_exact_over_the_stale_courses(ch):
+    """The staleness filter reads whole pages; the limit trims what it keeps."""
+    from xmodule.modulestore.django import modulestore
+
+    keys = [build_course(number=f"L{i}") for i in range(3)]
+    for key in keys:
+        modulestore().publish(key)
+    first = min(keys, key=str)  # CourseOverview's pk is the course key
+    out, _ = dump("--object", "course_overviews", "--limit", "1")
+    assert "Dumped 1 course_overviews objects" in out, out
+    assert select(ch, "SELECT course_key FROM course_overviews") == [(str(first),)]
+    blocks = select(ch, "SELECT course_key, count() FROM course_blocks GROUP BY course_key")
+    assert blocks == [(str(first), len(EXPECTED_OUTLINE))]
+
+
+def test_pages_follow_the_primary_key_not_the_model_ordering(ch):
+    """CourseEnrollment orders by (user, course); keyset pages must still walk the pk."""
+    users = User.objects.bulk_create([User(username=f"k{i}") for i in range(3)])
+    u0, u1, u2 = users
+    created = [(u2, "A"), (u1, "B"), (u0, "C"), (u2, "B"), (u0, "A"), (u1, "A")]
+    for user, course in created:  # pk order differs from (user, course) order
+        CourseEnrollment.objects.create(user=user, course_id=f"course-v1:O+{course}+R")
+    pks = list(CourseEnrollment.objects.order_by("pk").values_list("pk", flat=True))
+    assert list(CourseEnrollment.objects.values_list("pk", flat=True)) != pks
+    out, _ = dump("--object", "course_enrollment", "--batch_size", "2")
+    assert "Dumped 6 course_enrollment objects" in out, out
+    rows = select(ch, "SELECT id, count() FROM course_enrollment GROUP BY id ORDER BY id")
+    assert rows == [(pk, 1) for pk in pks], "every enrollment exactly once"
 
 
 def test_course_overviews_progress_counts_only_the_stale_courses(ch):

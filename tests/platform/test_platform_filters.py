@@ -40,19 +40,18 @@ TEMPLATE_NAME = "instructor_dashboard_2/instructor_dashboard_2.html"
 def tutor_filters_config() -> dict | None:
     """OPEN_EDX_FILTERS_CONFIG as the Tutor plugin's settings code builds it (None: no tutor)."""
     try:
-        from tutoraspects.openedx_settings import FILTER_STEPS, MERGE_FILTERS
-        from tutoraspects.templating import python_literal
+        from tutoraspects.openedx_settings import merge_filters_source
     except ImportError:
         return None
     namespace: dict = {}
-    exec(MERGE_FILTERS.format(steps=python_literal(FILTER_STEPS)), namespace)  # noqa: S102
+    exec(merge_filters_source(), namespace)  # noqa: S102
     return namespace["OPEN_EDX_FILTERS_CONFIG"]
 
 
 def filters_config() -> dict:
     """The filters configuration the tests run with."""
     return tutor_filters_config() or {
-        name: {"fail_silently": False, "pipeline": [step]} for name, step in EXPECTED_STEPS.items()
+        name: {"fail_silently": True, "pipeline": [step]} for name, step in EXPECTED_STEPS.items()
     }
 
 
@@ -100,7 +99,39 @@ def test_step_paths_match_the_tutor_plugin():
     assert {name: entry["pipeline"] for name, entry in config.items()} == {
         name: [step] for name, step in EXPECTED_STEPS.items()
     }
-    assert all(entry["fail_silently"] is False for entry in config.values())
+    # Our own entries fail silently: a broken step never takes the whole dashboard down.
+    assert all(entry["fail_silently"] is True for entry in config.values())
+
+
+#: Another plugin's entries that re-raise every error of their pipeline.
+STRICT_OTHER_PLUGIN = {
+    LEGACY_FILTER: {"fail_silently": False, "pipeline": []},
+    MFE_FILTER: {"fail_silently": False, "pipeline": []},
+}
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["our-entries", "strict-other-plugin"])
+def test_a_failing_step_leaves_the_dashboard_as_it_was(strict, caplog):
+    """A dashboard entry without ``slug`` makes our step fail: logged, dashboard unchanged."""
+    config = filters_config()
+    if strict:
+        config = {name: dict(entry) for name, entry in config.items()}
+        for name, entry in STRICT_OTHER_PLUGIN.items():
+            config[name] = {**entry, "pipeline": list(config[name]["pipeline"])}
+    broken_dashboards = [{"name": "No slug", "uuid": "1d6bf904-f53f-47fd-b1c9-6cd7e284d286"}]
+    with override_settings(
+        OPEN_EDX_FILTERS_CONFIG=config,
+        SUPERSET_CONFIG=dict(SUPERSET),
+        ASPECTS_INSTRUCTOR_DASHBOARDS=broken_dashboards,
+    ):
+        with caplog.at_level(logging.ERROR):
+            context, template_name = run_legacy(legacy_context())
+        tabs, _, _ = run_mfe([{"tab_id": "course_info"}])
+    assert [section["section_key"] for section in context["sections"]] == ["course_info"]
+    assert template_name == TEMPLATE_NAME
+    # The MFE step does not read the dashboards: it still adds its tab.
+    assert [tab["tab_id"] for tab in tabs] == ["course_info", "aspects"]
+    assert "KeyError" in caplog.text and "slug" in caplog.text
 
 
 def test_mfe_tab_is_appended_after_existing_tabs(reports_settings):

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from openedx.core.djangoapps.user_api.models import UserRetirementStatus
 
+from sandbox.clickhouse_server.testing import format_query, single_node_form
 from tests.platform.conftest import select, wait_for
 from tests.platform.factories import make_external_id, make_user
 from tests.platform.retirement_pipeline import ensure_states, start_and_retire_misc
@@ -18,6 +19,16 @@ PII_TABLES = ("user_profile", "external_id")
 COUNT = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
 RETIRE_TASK = "aspects_platform.tasks.retire_user_from_clickhouse"
 DUMP_TASK = "aspects_platform.tasks.dump_object_to_clickhouse"
+
+
+def insert_pii_rows(ch, table: str, *user_ids: int) -> None:
+    """One row per user in a PII table, written directly (no LMS object behind it)."""
+    for user_id in user_ids:
+        ch.command(
+            "INSERT INTO {table:Identifier} (user_id, username, dump_id, time_last_dumped) "
+            "VALUES ({u:Int64}, 'x', generateUUIDv4(), now64(6))",
+            parameters={"table": table, "u": user_id},
+        )
 
 
 def pii_counts(ch, user_id: int) -> dict[str, int]:
@@ -128,14 +139,29 @@ def test_dry_run_and_limit_count_without_retired_users(ch):
     assert dumped_users(ch, "user_profile") == [users[1].id, users[2].id]
 
 
-@pytest.mark.django_db
-def test_task_skips_a_retired_user(ch):
-    user, profile = make_user("late")
-    ch.command("TRUNCATE TABLE user_profile")
-    ensure_states()
-    UserRetirementStatus.create_retirement(user)
-    profile.name = "saved after the retirement started"
-    profile.save()  # eager task: the user has a retirement status, nothing is written
+@pytest.mark.django_db(transaction=True)
+def test_task_skips_a_retired_user(ch, worker):
+    """The post-commit task runs on a worker, succeeds, and writes nothing for the user."""
+    finished: list[tuple[str, str, object]] = []
+
+    def on_postrun(sender=None, state=None, retval=None, args=None, **kwargs):
+        if sender.name == DUMP_TASK and state != "RETRY":
+            finished.append((args[0], state, retval))
+
+    task_postrun.connect(on_postrun, weak=False)
+    try:
+        user, profile = make_user("late")
+        assert wait_for(lambda: ("user_profile", "SUCCESS", "dumped 1") in finished), finished
+        ch.command("TRUNCATE TABLE user_profile")
+        finished.clear()
+        ensure_states()
+        UserRetirementStatus.create_retirement(user)
+        profile.name = "saved after the retirement started"
+        profile.save()  # committed: the task is sent to the worker
+        assert wait_for(lambda: finished), "the task never ran"
+    finally:
+        task_postrun.disconnect(on_postrun)
+    assert finished == [("user_profile", "SUCCESS", "dumped 0")]
     assert pii_counts(ch, user.id)["user_profile"] == 0
 
 
@@ -170,16 +196,48 @@ def test_non_pii_sinks_are_not_filtered(settings):
     assert not sink_for("course_overviews").skips_retired_users()
 
 
-def test_cluster_delete_parses_on_the_engine_and_runs_on_cluster(ch):
-    statement = UserRetirementSink.delete_statement("`event_sink`.`user_profile`", "analytics")
-    assert "ON CLUSTER `analytics`" in statement
-    formatted = ch.query("SELECT formatQuery({q:String})", parameters={"q": statement})
-    text = formatted.result_rows[0][0]
-    assert "ON CLUSTER analytics" in text
-    assert "user_id = {user_id:Int64}" in text
-    assert UserRetirementSink.delete_statement("`event_sink`.`user_profile`").startswith(
-        "ALTER TABLE `event_sink`.`user_profile` DELETE"
+def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
+    """ClickHouse mutations are asynchronous by default: the DELETE waits (mutations_sync=2)."""
+    from aspects_platform import backend
+
+    for table in PII_TABLES:
+        insert_pii_rows(ch, table, 41, 42)
+    started = ch.command("SELECT now64(6)")
+    client = backend.get_client(backend_config)
+    try:
+        assert UserRetirementSink().retire(client, backend_config["database"], 41) == list(
+            PII_TABLES
+        )
+    finally:
+        client.close()
+    assert pii_counts(ch, 41) == {"user_profile": 0, "external_id": 0}
+    assert pii_counts(ch, 42) == {"user_profile": 1, "external_id": 1}
+    ch.command("SYSTEM FLUSH LOGS")
+    ran = select(
+        ch,
+        "SELECT arrayJoin(tables) AS t, Settings['mutations_sync'] FROM system.query_log "
+        "WHERE type = 'QueryFinish' AND query_kind = 'Alter' "
+        "AND query_start_time_microseconds >= {started:DateTime64(6)} "
+        "AND t IN {tables:Array(String)} ORDER BY t",
+        started=started,
+        tables=[f"{backend_config['database']}.{table}" for table in PII_TABLES],
     )
+    assert ran == sorted((f"{backend_config['database']}.{t}", "2") for t in PII_TABLES)
+
+
+def test_cluster_delete_is_the_lightweight_delete_on_cluster(ch, backend_config):
+    """ON CLUSTER needs a cluster the embedded engine lacks: the cluster statement is parsed,
+    and the same DELETE without the clause is run on a PII table."""
+    table = f"`{backend_config['database']}`.`user_profile`"
+    statement = UserRetirementSink.delete_statement(table, "analytics")
+    formatted = format_query(ch, statement)
+    assert "DELETE FROM" in formatted and "ON CLUSTER analytics" in formatted
+    local = statement.replace(" ON CLUSTER `analytics`", "")
+    assert single_node_form(formatted, "analytics") == format_query(ch, local)
+    insert_pii_rows(ch, "user_profile", 61, 62)
+    ch.command(local, parameters={"user_id": 61})
+    assert pii_counts(ch, 61)["user_profile"] == 0
+    assert pii_counts(ch, 62)["user_profile"] == 1
 
 
 def test_cluster_name_is_validated(settings):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.tutor.freshness import REPO, plugin_from_tree
+
 TUTOR = str(Path(sys.executable).with_name("tutor"))
 
 FAKE_DOCKER = """#!{python}
@@ -71,6 +73,10 @@ class TutorSandbox:
             "FAKE_DOCKER_LOG": str(self.log),
         }
         self.env.pop("TUTOR_IGNORE_ENTRYPOINT_PLUGINS", None)
+        if plugin_from_tree():
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(REPO), os.environ.get("PYTHONPATH")])
+            )
 
     def tutor(self, *args: str) -> TutorRun:
         """Run `tutor *args` (stdin not a tty, like CI) and collect what it did."""
@@ -118,3 +124,34 @@ class TutorSandbox:
             "-c",
             script,
         ]
+
+
+# A stand-in for edx-platform's manage.py: records argv, then behaves as FAKE_* files say.
+FAKE_MANAGE = """#!{python}
+import json, os, pathlib, sys, time
+here = pathlib.Path(__file__).parent
+command = sys.argv[2]
+with open(here / "calls.jsonl", "a", encoding="utf-8") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\\n")
+(here / ("pid-" + command)).write_text(str(os.getpid()))
+behaviour = here / ("behaviour-" + command)
+mode = behaviour.read_text().strip() if behaviour.exists() else "ok"
+if mode.startswith("sleep"):
+    time.sleep(float(mode.split()[1]))
+    (here / ("finished-" + command)).write_text("yes")
+elif mode.startswith("exit"):
+    sys.exit(int(mode.split()[1]))
+"""
+
+
+def execute_script(script: str, workdir: Path, **behaviour: str) -> tuple[int, list[list[str]]]:
+    """Run a job script as the job container would (`sh -e -c`); return status and manage calls."""
+    manage = workdir / "manage.py"
+    manage.write_text(FAKE_MANAGE.format(python=sys.executable), encoding="utf-8")
+    manage.chmod(0o755)
+    for command, mode in behaviour.items():
+        (workdir / f"behaviour-{command}").write_text(mode, encoding="utf-8")
+    done = subprocess.run(["sh", "-e", "-c", script], cwd=workdir, timeout=60, check=False)
+    log = workdir / "calls.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return done.returncode, [json.loads(line) for line in lines]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib.metadata import distribution
@@ -57,9 +58,19 @@ def stale_files() -> list[str]:
     return stale
 
 
+#: Set (by `make mutation`): Tutor's child processes load the plugin from this tree instead
+#: (PYTHONPATH), so nothing is reinstalled. The openedx build context is then missing.
+PLUGIN_FROM_TREE = "ASPECTS_TEST_TUTOR_PLUGIN_FROM_TREE"
+
+
+def plugin_from_tree() -> bool:
+    """True when Tutor's child processes import ``tutoraspects`` from the working tree."""
+    return bool(os.environ.get(PLUGIN_FROM_TREE))
+
+
 def ensure_installed_plugin_is_current() -> None:
     """Reinstall the plugin from the working tree (no dependencies) when it is stale."""
-    if not stale_files():
+    if plugin_from_tree() or not stale_files():
         return
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],

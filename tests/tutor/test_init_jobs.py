@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
-from tests.tutor.rendered import Rendered, run_settings
+from tests.tutor.fake_docker import execute_script
+from tests.tutor.rendered import Rendered, render, run_settings
 
 SCRIPTS = {
     "clickhouse": "plugins/aspects/jobs/init/clickhouse.sh",
@@ -30,9 +32,12 @@ def test_clickhouse_init_runs_the_migration_runner(rendered: Rendered) -> None:
 
 def test_superset_init_reads_passwords_from_the_environment(rendered: Rendered) -> None:
     script = rendered.text(SCRIPTS["superset"])
-    for step in ("superset db upgrade", "superset init", "superset fab create-admin"):
+    for step in ("superset db upgrade", "superset init", "security.add_user("):
         assert step in script
-    referenced = set(re.findall(r'"\$([A-Z_]+)"', script))
+    referenced = set(re.findall(r'os.environ\[prefix \+ "(_[A-Z_]+)"\]', script))
+    referenced = {
+        prefix + suffix for prefix in ("SUPERSET_ADMIN", "SUPERSET_LMS") for suffix in referenced
+    }
     assert {"SUPERSET_ADMIN_PASSWORD", "SUPERSET_LMS_PASSWORD"} <= referenced
     job_env = rendered.services("local/docker-compose.jobs.yml")["superset-job"]["environment"]
     assert referenced <= set(job_env), referenced - set(job_env)
@@ -50,11 +55,87 @@ def test_lms_init_creates_the_service_user(rendered: Rendered) -> None:
     assert f"./manage.py lms manage_user {config['ASPECTS_LMS_SERVICE_USER']} " in script
 
 
+AWKWARD_SERVICE_USER = 'o\'neil "x" $HOME;`id` ü *'
+
+
+def test_lms_init_passes_an_awkward_service_user_through_sh(tmp_path_factory) -> None:
+    """The `aspects_shell_quote` filter, as Tutor renders it, survives a real `sh`."""
+    root = render(
+        tmp_path_factory.mktemp("awkward-service-user"),
+        f"ASPECTS_LMS_SERVICE_USER={AWKWARD_SERVICE_USER}",
+    )
+    host = root.config()["LMS_HOST"]
+    script = root.text("plugins/aspects/jobs/init/lms.sh")
+    workdir = tmp_path_factory.mktemp("lms-init")
+    status, calls = execute_script(script, workdir)
+    assert status == 0
+    assert calls[0][:4] == [
+        "lms",
+        "manage_user",
+        AWKWARD_SERVICE_USER,
+        f"{AWKWARD_SERVICE_USER}@{host}",
+    ]
+
+
 def test_ralph_builds_its_auth_file_in_the_container(rendered: Rendered) -> None:
     start = rendered.text("plugins/aspects/apps/ralph/start.sh")
-    assert '--password "$RALPH_ADMIN_PASSWORD"' in start
-    assert '--password "$RALPH_LMS_PASSWORD"' in start
+    assert 'os.environ[prefix + "_PASSWORD"]' in start and "from ralph.cli import cli" in start
     assert not [key for key, value in rendered.secrets().items() if value in start]
+
+
+# Records the argv of every process a script starts, and the program a `python -` reads.
+RECORDING_COMMAND = """#!/bin/sh
+printf '%s\\0' "$(basename "$0")" "$@" >> "$RECORD_DIR/argv"
+printf '\\n' >> "$RECORD_DIR/argv"
+if [ "$1" = "-" ]; then cat > "$RECORD_DIR/stdin.py"; fi
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "service", "commands"),
+    [
+        ("plugins/aspects/apps/ralph/start.sh", "ralph", ("python", "uvicorn")),
+        (SCRIPTS["superset"], "superset-job", ("python", "superset")),
+    ],
+)
+def test_no_password_reaches_a_process_command_line(
+    rendered: Rendered, tmp_path, script: str, service: str, commands: tuple[str, ...]
+) -> None:
+    """Run the script with real `sh` (stand-ins record argv): no secret in any argv."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for command in ("python", "uvicorn", "superset", "ralph"):
+        (bin_dir / command).write_text(RECORDING_COMMAND)
+        (bin_dir / command).chmod(0o755)
+    compose = {
+        **rendered.services("local/docker-compose.yml"),
+        **rendered.services("local/docker-compose.jobs.yml"),
+    }
+    env = {key: str(value) for key, value in compose[service]["environment"].items()}
+    env.update(
+        PATH=f"{bin_dir}:/usr/bin:/bin",
+        RECORD_DIR=str(tmp_path),
+        RALPH_AUTH_FILE=str(tmp_path / "auth" / "auth.json"),
+    )
+    done = subprocess.run(
+        ["sh", "-e", "-c", rendered.text(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    calls = [line.split("\0")[:-1] for line in (tmp_path / "argv").read_text().splitlines()]
+    secrets = {key: value for key, value in rendered.secrets().items() if value}
+    assert any(value in env.values() for value in secrets.values())
+    argv_text = "\n".join(" ".join(call) for call in calls)
+    assert not [key for key, value in secrets.items() if value in argv_text]
+    assert {call[0] for call in calls} == set(commands)
+    # The passwords are read from the environment inside the Python program.
+    program = (tmp_path / "stdin.py").read_text()
+    compile(program, "stdin.py", "exec")
+    assert 'os.environ[prefix + "_PASSWORD"]' in program
 
 
 def test_do_init_prints_no_secret_and_runs_in_the_job_services(rendered: Rendered) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -95,36 +96,100 @@ def test_awkward_values_arrive_intact(rendered_all_off: Rendered) -> None:
 def test_filters_config_is_created_when_absent(rendered: Rendered) -> None:
     settings = run_settings(rendered.patch("openedx-common-settings"))
     assert settings["OPEN_EDX_FILTERS_CONFIG"] == {
-        filter_type: {"fail_silently": False, "pipeline": [step]}
+        filter_type: {"fail_silently": True, "pipeline": [step]}
         for filter_type, step in OUR_STEPS.items()
     }
     assert not [name for name in settings if name.startswith("_aspects")]
 
 
-def test_filters_config_is_merged_never_overwritten(rendered: Rendered) -> None:
+ENROLLMENT_STARTED = "org.openedx.learning.course.enrollment.started.v1"
+#: Another plugin's filters configuration, in each form openedx-filters accepts.
+OTHER_PLUGIN_FORMS = {
+    "dict": {
+        RENDER_STARTED: {"fail_silently": False, "pipeline": ["other.steps.First"], "x": 1},
+        TABS_REQUESTED: {"pipeline": ("other.steps.Tab", "other.steps.Tab2")},
+    },
+    "dict-with-string-pipeline": {
+        RENDER_STARTED: {"pipeline": "other.steps.First"},
+        TABS_REQUESTED: {"fail_silently": True, "pipeline": "other.steps.Tab"},
+    },
+    "list": {
+        RENDER_STARTED: ["other.steps.First"],
+        TABS_REQUESTED: ("other.steps.Tab", "other.steps.Tab2"),
+    },
+    "string": {RENDER_STARTED: "other.steps.First", TABS_REQUESTED: "other.steps.Tab"},
+}
+
+
+def pipeline_and_fail_silently(entry: object) -> tuple[list[str], object]:
+    """The steps and ``fail_silently`` openedx-filters reads from one entry (unset: absent)."""
+    if isinstance(entry, dict):
+        steps = entry.get("pipeline") or []
+        steps = [steps] if isinstance(steps, str) else list(steps)
+        return steps, entry.get("fail_silently", "unset")
+    if isinstance(entry, str):
+        return [entry], "unset"
+    return list(entry), "unset"
+
+
+@pytest.mark.parametrize("form", sorted(OTHER_PLUGIN_FORMS))
+def test_filters_config_of_another_plugin_is_merged_in_every_form(
+    rendered: Rendered, form: str
+) -> None:
+    """Each form: no exception, their steps kept first, ours once, their fail_silently kept."""
+    from openedx_filters.tooling import OpenEdxPublicFilter
+
     existing = {
-        RENDER_STARTED: {"fail_silently": True, "pipeline": ["other_plugin.steps.First"]},
-        TABS_REQUESTED: {"pipeline": ("other_plugin.steps.Tab",)},
-        "org.openedx.learning.course.enrollment.started.v1": {
-            "fail_silently": False,
-            "pipeline": ["other_plugin.steps.Enroll"],
-        },
+        **OTHER_PLUGIN_FORMS[form],
+        ENROLLMENT_STARTED: {"fail_silently": False, "pipeline": ["other.steps.Enroll"]},
     }
-    code = rendered.patch("openedx-common-settings")
+    code = "\n".join(rendered.patch(name) for name in ("openedx-common-settings",) * 2)
     namespace = {"OPEN_EDX_FILTERS_CONFIG": copy.deepcopy(existing)}
-    once = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"]
-    twice = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"]
-    assert once == twice
-    assert once[RENDER_STARTED] == {
-        "fail_silently": True,
-        "pipeline": ["other_plugin.steps.First", OUR_STEPS[RENDER_STARTED]],
-    }
-    assert once[TABS_REQUESTED] == {
-        "fail_silently": False,
-        "pipeline": ["other_plugin.steps.Tab", OUR_STEPS[TABS_REQUESTED]],
-    }
-    enrollment = "org.openedx.learning.course.enrollment.started.v1"
-    assert once[enrollment] == existing[enrollment]
+    merged = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"]
+    assert merged[ENROLLMENT_STARTED] == existing[ENROLLMENT_STARTED]
+    for filter_type, our_step in OUR_STEPS.items():
+        their_steps, their_fail_silently = pipeline_and_fail_silently(existing[filter_type])
+        steps, fail_silently = pipeline_and_fail_silently(merged[filter_type])
+        assert steps == [*their_steps, our_step]
+        assert fail_silently == their_fail_silently
+        if isinstance(existing[filter_type], dict):
+            extra = {k: v for k, v in existing[filter_type].items() if k != "pipeline"}
+            assert {k: v for k, v in merged[filter_type].items() if k != "pipeline"} == extra
+
+        # openedx-filters' own parser reads the merged entry as intended.
+        class Filter(OpenEdxPublicFilter):
+            @classmethod
+            def get_filter_config(cls, entry=merged[filter_type]):
+                return entry
+
+        pipeline, silently, _ = Filter.get_pipeline_configuration()
+        assert pipeline == [*their_steps, our_step]
+        assert silently is (their_fail_silently in ("unset", True))
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ("", {"fail_silently": True, "pipeline": ["ours"]}),
+        ([], {"fail_silently": True, "pipeline": ["ours"]}),
+        ({}, {"pipeline": ["ours"]}),
+        ("ours", ["ours"]),
+        (["ours"], ["ours"]),
+        (
+            {"pipeline": "ours", "fail_silently": False},
+            {"pipeline": ["ours"], "fail_silently": False},
+        ),
+    ],
+    ids=["empty-string", "empty-list", "empty-dict", "string-ours", "list-ours", "dict-ours"],
+)
+def test_filters_config_empty_or_already_ours(rendered: Rendered, existing, expected) -> None:
+    """Empty entries get ours (failing silently); an entry holding our step keeps it once."""
+    code = rendered.patch("openedx-common-settings")
+    step = OUR_STEPS[RENDER_STARTED]
+    entry = json.loads(json.dumps(existing).replace('"ours"', json.dumps(step)))
+    namespace = {"OPEN_EDX_FILTERS_CONFIG": {RENDER_STARTED: entry}}
+    merged = run_settings(code, namespace)["OPEN_EDX_FILTERS_CONFIG"][RENDER_STARTED]
+    assert merged == json.loads(json.dumps(expected).replace('"ours"', json.dumps(step)))
 
 
 def test_development_settings_point_the_browser_at_the_dev_port(rendered: Rendered) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import shlex
 
 import pytest
 import yaml
@@ -50,11 +49,6 @@ def test_only_plain_data_is_rendered(value: object) -> None:
         python_literal(value)
     with pytest.raises(TypeError, match="cannot render"):
         yaml_scalar(value)
-
-
-def test_shell_quote_survives_sh() -> None:
-    for value in AWKWARD:
-        assert shlex.split(shlex.quote(value)) == [value]
 
 
 def test_unknown_environment_names_the_valid_ones() -> None:
