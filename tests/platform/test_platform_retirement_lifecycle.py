@@ -7,6 +7,7 @@ cluster retirements are mutations that nobody waits for, and PII off cannot be u
 from __future__ import annotations
 
 import io
+from hashlib import sha1
 
 import pytest
 from aspects_platform import backend
@@ -24,6 +25,7 @@ from common.djangoapps.student.models import (
     UserProfile,
     get_potentially_retired_user_by_username,
 )
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from openedx.core.djangoapps.user_api.models import UserRetirementRequest, UserRetirementStatus
 from waffle.testutils import override_flag
@@ -96,7 +98,11 @@ def test_after_the_whole_lifecycle_and_forced_dumps_no_table_holds_the_user(ch, 
     retire_fully(user)
 
     user.refresh_from_db()
-    assert user.username.startswith("retired__user_") and user.email.endswith("@retired.invalid")
+    # edx-platform's names: sha1(newest salt + lowercased original), RETIRED_*_FMT.
+    salt = settings.RETIRED_USER_SALTS[-1]
+    assert user.username == "retired__user_" + sha1((salt + "lea.ver").encode()).hexdigest()
+    email_hash = sha1((salt + needles["email"]).encode()).hexdigest()
+    assert user.email == f"retired__user_{email_hash}@retired.invalid"
     assert not UserRetirementStatus.objects.filter(user=user).exists()  # cleanup deleted it
     assert UserRetirementRequest.objects.filter(user=user).exists()  # the marker stays
     assert get_potentially_retired_user_by_username("lea.ver") == user
@@ -311,3 +317,21 @@ def test_a_retirement_is_recorded_even_while_its_sink_is_off(settings):
     assert retirement.retire_misc() == 204
     # Recorded (pending again) even with every sink off: --redrive will retire the user later.
     assert ClickHouseRetirement.objects.get(user_id=user.id).state == ClickHouseRetirement.PENDING
+
+
+def test_a_cancelled_retirement_unmarks_the_user(ch):
+    from openedx.core.djangoapps.user_api.accounts.utils import handle_retirement_cancellation
+
+    user, _ = leaver()
+    request_deletion(user)
+    profile = UserProfile.objects.get(user=user)
+    profile.name = "Saved while the request is pending"
+    profile.save()
+    names = "SELECT name FROM user_profile FINAL WHERE user_id = {u:Int64}"
+    assert select(ch, names, u=user.id) == [("Lea Verlassen",)]  # marked: not written
+
+    handle_retirement_cancellation(UserRetirementStatus.objects.get(user=user))
+    assert not UserRetirementRequest.objects.filter(user=user).exists()
+    profile.name = "Stays after all"
+    profile.save()
+    assert select(ch, names, u=user.id) == [("Stays after all",)]

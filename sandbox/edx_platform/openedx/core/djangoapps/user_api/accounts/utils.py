@@ -1,4 +1,6 @@
-"""``create_retirement_request_and_deactivate_account``, as in edx-platform's accounts/utils.py."""
+"""Retirement request and cancellation helpers, as in edx-platform's accounts/utils.py."""
+
+import secrets
 
 from common.djangoapps.student.models import get_retired_email_by_email
 from django.contrib.auth.models import User
@@ -15,3 +17,14 @@ def create_retirement_request_and_deactivate_account(user: User) -> None:
     user.email = get_retired_email_by_email(user.email)
     user.set_unusable_password()
     user.save()
+
+
+def handle_retirement_cancellation(retirement: UserRetirementStatus, email_address=None) -> None:
+    """Cancel a PENDING retirement: original email back, a new random password, status deleted.
+
+    Deleting a PENDING status also deletes the user's UserRetirementRequest (post_delete).
+    """
+    retirement.user.email = email_address or retirement.original_email
+    retirement.user.set_password(secrets.token_urlsafe(25))
+    retirement.user.save()
+    retirement.delete()
