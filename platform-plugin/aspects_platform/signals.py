@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_save, pre_save
 from edx_django_utils.plugins.constants import PluginSignals
 
-from aspects_platform import tasks
+from aspects_platform import retirement, tasks
 from aspects_platform.apps import PLATFORM_RECEIVERS
 from aspects_platform.sinks import (
     CourseEnrollmentSink,
@@ -136,8 +136,19 @@ def on_course_published(sender, course_key=None, **kwargs) -> None:
 
 
 def on_user_retirement(sender, user=None, **kwargs) -> None:
-    """USER_RETIRE_LMS_MISC: delete the user's rows from every PII table."""
-    if user is not None and UserRetirementSink.is_enabled():
+    """USER_RETIRE_LMS_MISC: record the retirement in the LMS database, then run it.
+
+    The record is written even while the retirement sink is off, so that turning it on (and
+    ``retire_users_from_clickhouse --redrive``) still retires this user. A failure here is
+    logged, never raised into the platform's retirement step.
+    """
+    if user is None:
+        return
+    try:
+        retirement.record(user.pk)
+    except Exception:
+        log.exception("Could not record the ClickHouse retirement of user %s", user.pk)
+    if UserRetirementSink.is_enabled():
         _enqueue_after_commit(tasks.retire_user_from_clickhouse, user.pk)
 
 

@@ -96,11 +96,35 @@ LOGGING = {
     },
 }
 
+# Retirement, as lms/envs/common.py (salts: newest last; the sandbox's are not secret).
+RETIRED_USERNAME_PREFIX = "retired__user_"
+RETIRED_EMAIL_PREFIX = "retired__user_"
+RETIRED_EMAIL_DOMAIN = "retired.invalid"
+RETIRED_USERNAME_FMT = RETIRED_USERNAME_PREFIX + "{}"
+RETIRED_EMAIL_FMT = RETIRED_EMAIL_PREFIX + "{}@" + RETIRED_EMAIL_DOMAIN
+RETIRED_USER_SALTS = ["abc", "123"]
+# The states of a retirement pipeline with the LMS steps (tubular's retirement_pipeline).
+RETIREMENT_STATES = [
+    "PENDING",
+    "LOCKING_ACCOUNT",
+    "LOCKING_COMPLETE",
+    "RETIRING_ENROLLMENTS",
+    "ENROLLMENTS_COMPLETE",
+    "RETIRING_LMS_MISC",
+    "LMS_MISC_COMPLETE",
+    "RETIRING_LMS",
+    "LMS_COMPLETE",
+    "ERRORED",
+    "ABORTED",
+    "COMPLETE",
+]
+
 # Celery: eager by default (the CLI and the demo); tests may run a real worker on memory://.
 CELERY_BROKER_URL = os.environ.get("ASPECTS_SANDBOX_CELERY_BROKER", "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = _env_flag("ASPECTS_SANDBOX_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+RETIREMENT_SERVICE_WORKER_USERNAME = "RETIREMENT_SERVICE_USER"
 
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
 if SANDBOX_PLUGINS_ENABLED:
@@ -108,6 +132,7 @@ if SANDBOX_PLUGINS_ENABLED:
 
 EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = SandboxBackendConfig()
 EVENT_SINK_CLICKHOUSE_PII_MODELS = ["user_profile", "external_id"]
+EVENT_SINK_CLICKHOUSE_PII_ENABLED = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)
 # Same module paths as edx-platform: here they resolve to the stand-in models.
 EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
     "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
@@ -124,9 +149,9 @@ EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
         "module": "common.djangoapps.student.models",
         "model": "CourseEnrollment",
     },
-    "user_retirement_status": {
+    "user_retirement_request": {
         "module": "openedx.core.djangoapps.user_api.models",
-        "model": "UserRetirementStatus",
+        "model": "UserRetirementRequest",
     },
 }
 _SINKS_ON = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)

@@ -8,7 +8,6 @@ import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from xmodule.modulestore.django import modulestore
 from xmodule.modulestore.sandbox_store import BlockSpec
 
@@ -20,6 +19,7 @@ from tests.platform.factories import (
     make_external_id,
     make_user,
 )
+from tests.platform.retirement_pipeline import start_and_retire_misc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -251,7 +251,7 @@ def test_retirement_removes_the_user_from_every_pii_table(ch):
     count = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
     for table in ("user_profile", "external_id"):
         assert select(ch, count, table=table, u=gone.id) == [(1,)]
-    retire_user(gone)
+    start_and_retire_misc(gone)
     for table in ("user_profile", "external_id"):
         assert select(ch, count, table=table, u=gone.id) == [(0,)]
         assert select(ch, count, table=table, u=kept.id) == [(1,)]

@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.external_user_ids.models import ExternalId
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
 from xmodule.modulestore.django import COURSE_PUBLISHED, modulestore
 from xmodule.modulestore.models import BlockRecord
@@ -124,10 +123,13 @@ def test_publish_refreshes_overview_then_sends_course_published():
     assert CourseOverview.get_from_id(key).modified > before
 
 
-def test_retire_user_sends_user_retire_lms_misc():
-    user = User.objects.create(username="leaving")
+def test_retire_misc_sends_user_retire_lms_misc():
+    from tests.platform.factories import make_user
+    from tests.platform.retirement_pipeline import start_and_retire_misc
+
+    user, _ = make_user("leaving")
     with Recorder(USER_RETIRE_LMS_MISC) as signal:
-        retire_user(user)
+        start_and_retire_misc(user)
     assert [call["user"] for call in signal.calls] == [user]
 
 

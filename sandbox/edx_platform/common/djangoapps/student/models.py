@@ -4,6 +4,8 @@ Behaviour mirrors common/djangoapps/student/models/course_enrollment.py (what ea
 change saves and which signals and openedx-events it sends, in the same order) and
 common/djangoapps/student/models/user.py (profile ``meta`` and ``enforce_single_login``).
 Tracking/segment events, filters' pipelines, caches and course modes are left out.
+The retired-username/email helpers mirror ``common/djangoapps/student/models/user.py``: the
+same names, the same ``user_util`` hashing with ``RETIRED_USER_SALTS`` (newest salt last).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -31,6 +34,7 @@ from openedx_events.learning.signals import (
     COURSE_UNENROLLMENT_COMPLETED,
 )
 from openedx_filters.learning.filters import CourseEnrollmentStarted, CourseUnenrollmentStarted
+from user_util import user_util
 
 from common.djangoapps.student.signals import (
     ENROLL_STATUS_CHANGE,
@@ -97,6 +101,53 @@ class UserProfile(models.Model):
         meta["session_id"] = session_id
         self.set_meta(meta)
         self.save()
+
+
+def _retired_value(field: str, value: str) -> str | None:
+    """``retired_<field>`` of the latest retirement whose ``original_<field>`` is ``value``."""
+    status_model = apps.get_model("user_api", "UserRetirementStatus")
+    status = status_model.objects.filter(**{f"original_{field}": value}).order_by("-modified")
+    found = status.first()
+    return getattr(found, f"retired_{field}") if found else None
+
+
+def get_retired_username_by_username(username: str) -> str:
+    """The retired username of a retirement of ``username``, else its hash with the newest salt."""
+    return _retired_value("username", username) or user_util.get_retired_username(
+        username, settings.RETIRED_USER_SALTS, settings.RETIRED_USERNAME_FMT
+    )
+
+
+def get_retired_email_by_email(email: str) -> str:
+    """The retired email of a retirement of ``email``, else its hash with the newest salt."""
+    return _retired_value("email", email) or user_util.get_retired_email(
+        email, settings.RETIRED_USER_SALTS, settings.RETIRED_EMAIL_FMT
+    )
+
+
+def get_all_retired_usernames_by_username(username: str):
+    """The retired usernames of ``username`` under every configured salt."""
+    return user_util.get_all_retired_usernames(
+        username, settings.RETIRED_USER_SALTS, settings.RETIRED_USERNAME_FMT
+    )
+
+
+def get_potentially_retired_user_by_username(username: str) -> User:
+    """The user called ``username`` now, or whose retired username is a hash of it.
+
+    When both exist (a retired "Name" and an active "name"), the exact-case match wins.
+    """
+    candidates = [*get_all_retired_usernames_by_username(username), username]
+    users = list(User.objects.filter(username__in=candidates))
+    if len(users) == 1:
+        return users[0]
+    if not users:
+        raise User.DoesNotExist()
+    if len(users) == 2:
+        first_retired = users[0].username.startswith(settings.RETIRED_USERNAME_PREFIX)
+        retired, active = (users[0], users[1]) if first_retired else (users[1], users[0])
+        return active if active.username == username else retired
+    raise Exception(f"Expected 1 or 2 Users, received {users}")  # noqa: TRY002 - as edx-platform
 
 
 class EnrollStatusChange:
