@@ -75,7 +75,7 @@ def _publish_and_enroll() -> None:
     learners = User.objects.exclude(courseenrollment__course_id=first).order_by("id")
     for user in learners[:LIVE_ENROLLMENTS]:
         CourseEnrollment.enroll(user, first, mode="verified")
-    print(f"    enrolled {LIVE_ENROLLMENTS} learners in {first} (ENROLL_STATUS_CHANGE)")
+    print(f"    enrolled {LIVE_ENROLLMENTS} learners in {first} (COURSE_ENROLLMENT_CHANGED)")
 
 
 def _report(server) -> bool:

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from django.utils import timezone
+
+from aspects_platform import retirement
 from aspects_platform.sinks import CourseOverviewSink, DumpRun, ModelSink
 
 QUEUE_SLOTS = 2
@@ -197,8 +200,10 @@ def dump(
     client_factory: Callable[[], Any],
     database: str,
     stream: TextIO,
+    cluster: str = "",
 ) -> DumpResult:
     """Dump the objects selected by ``options``; raises DumpFailed with the resume point."""
+    marked_from = timezone.now()
     queryset = filtered_queryset(sink, options)
     selected = queryset.count()
     run = DumpRun.start()
@@ -254,11 +259,16 @@ def dump(
             if options.sleep_time:
                 time.sleep(options.sleep_time)
         sender.finish()
+        if not options.dry_run and sink.user_field:
+            # A page read before a retirement began may have been inserted after its DELETE.
+            retirement.retire_marked_since(client, database, marked_from, cluster)
     except BaseException as exc:
         error = exc
         if sender is not None:
             sender.abort()
             error = sender.error or exc
+            if sender.batches and not options.dry_run and sink.user_field:
+                retirement.retire_marked_since_safely(client, database, marked_from, cluster)
         _collect(result, sender, started)
         raise DumpFailed(result, error) from error
     _collect(result, sender, started)

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.cache import cache
 
-from aspects_platform import backend
+from aspects_platform import backend, retirement
+from aspects_platform.models import ClickHouseRetirement
 from aspects_platform.sinks import CourseOverviewSink, UserRetirementSink, sink_for
 
 log = logging.getLogger(__name__)
@@ -89,21 +91,20 @@ def dump_object_to_clickhouse(
 
 
 def _dump_unretired(sink, client, config: dict[str, Any], pk: Any) -> int:
-    """Write one object unless its user is retired; undo a write that raced a retirement.
+    """Write one object without a retired user's PII; undo a write that raced a retirement.
 
-    The read skips users with a retirement status. A status created while the INSERT was in
-    flight is seen by the check after it, and that user's PII rows are deleted again: the
-    retirement DELETE can never be followed by a row of the user. The check runs even when
-    nothing was written, so a retry after a failed delete still deletes.
+    The read leaves out (PII sinks) or blanks (usernames) users with a retirement request. A
+    request created between that check and the INSERT is seen by the check after it, and the
+    retirement mutations run again for that user: the retirement can never be followed by a
+    row of the user. A failed retirement is re-driven from its LMS record, not from here.
     """
     database = config["database"]
+    retired_before = set(sink.retired_user_ids([pk]))
     written = sink.dump_pks(client, database, [pk])
-    retirement = UserRetirementSink()
-    for user_id in sink.retired_user_ids([pk]):
-        log.info(
-            "User %s is retired: deleting its PII rows again after %s %s", user_id, sink.table, pk
-        )
-        retirement.retire(client, database, user_id, backend.cluster_name(config))
+    # Read before the retirement began, written after its mutations: run them again.
+    late = [user for user in sink.retired_user_ids([pk]) if user not in retired_before]
+    if late:
+        retirement.retire_again(client, database, late, backend.cluster_name(config))
         written = 0
     return written
 
@@ -163,15 +164,54 @@ def dump_course_to_clickhouse(
 def retire_user_from_clickhouse(
     self, user_id: int, connection_overrides: dict | None = None
 ) -> str:
-    """Delete the user's rows from every PII table."""
+    """Delete the user's PII rows and blank its usernames; the LMS record follows each step.
+
+    A permanent failure, or the last retry giving up, leaves the record pending with the
+    error (``retire_users_from_clickhouse --list`` shows it, ``--redrive`` runs it again).
+    On a cluster the mutations are only submitted; ``confirm_clickhouse_retirement`` checks
+    them later, so no worker waits for a mutation to finish on every replica.
+    """
     sink = UserRetirementSink()
     if not sink.is_enabled():
         return "disabled"
-    tables = _with_retries(
-        self,
-        lambda client, config: sink.retire(
-            client, config["database"], user_id, backend.cluster_name(config)
-        ),
-        connection_overrides,
-    )
-    return "retired from " + ", ".join(tables)
+    retirement.mark_attempt(user_id)
+    try:
+        state = _with_retries(
+            self,
+            lambda client, config: retirement.drive(client, config, user_id),
+            connection_overrides,
+        )
+    except Retry:
+        raise
+    except Exception as exc:
+        retirement.mark_failed(user_id, exc)
+        log.error(
+            "Retirement of user %s from ClickHouse failed (%s); it stays pending: "
+            "run retire_users_from_clickhouse --redrive",
+            user_id,
+            type(exc).__name__,
+        )
+        raise
+    if state == ClickHouseRetirement.SUBMITTED:
+        confirm_clickhouse_retirement.apply_async(
+            (user_id, connection_overrides),
+            countdown=float(settings.EVENT_SINK_CLICKHOUSE_RETIREMENT_CONFIRM_SECS),
+        )
+    return f"retirement {state}"
+
+
+@shared_task(bind=True, name="aspects_platform.tasks.confirm_clickhouse_retirement")
+def confirm_clickhouse_retirement(
+    self, user_id: int, connection_overrides: dict | None = None
+) -> str:
+    """Mark a submitted cluster retirement done once no replica holds the user's rows."""
+    try:
+        return _with_retries(
+            self,
+            lambda client, config: retirement.confirm(client, config, user_id),
+            connection_overrides,
+        )
+    except retirement.RetirementIncomplete as exc:
+        # Mutations still running: look again later; the record stays "submitted" meanwhile.
+        countdown = float(settings.EVENT_SINK_CLICKHOUSE_RETIREMENT_CONFIRM_SECS)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=12) from exc

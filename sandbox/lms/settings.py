@@ -42,7 +42,8 @@ ROOT_URLCONF = "sandbox.lms.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SANDBOX_DATA_DIR = data_dir()
 LMS_ROOT_URL = "http://localhost:8000"
-FEATURES = {"CUSTOM_COURSES_EDX": False}
+# As lms/envs/common.py: one login at a time (the profile is saved on every login/logout).
+FEATURES = {"CUSTOM_COURSES_EDX": False, "PREVENT_CONCURRENT_LOGINS": True}
 
 DATABASES = {
     "default": {
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
 SANDBOX_PLUGINS_ENABLED = _env_flag("ASPECTS_SANDBOX_PLUGINS", True)
 if SANDBOX_PLUGINS_ENABLED:
     INSTALLED_APPS.extend(get_plugin_apps(ProjectType.LMS))
+# event-routing-backends joins as an LMS plugin when installed; its Celery tasks need the apps
+# edx-platform always has (celery_utils' FailedTask model, event-tracking).
+if any(app.startswith("event_routing_backends") for app in INSTALLED_APPS):
+    INSTALLED_APPS += ["celery_utils", "eventtracking.django.apps.EventTrackingConfig"]
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +100,29 @@ LOGGING = {
     },
 }
 
+# Retirement, as lms/envs/common.py (salts: newest last; the sandbox's are not secret).
+RETIRED_USERNAME_PREFIX = "retired__user_"
+RETIRED_EMAIL_PREFIX = "retired__user_"
+RETIRED_EMAIL_DOMAIN = "retired.invalid"
+RETIRED_USERNAME_FMT = RETIRED_USERNAME_PREFIX + "{}"
+RETIRED_EMAIL_FMT = RETIRED_EMAIL_PREFIX + "{}@" + RETIRED_EMAIL_DOMAIN
+RETIRED_USER_SALTS = ["abc", "123"]
+# The states of a retirement pipeline with the LMS steps (tubular's retirement_pipeline).
+RETIREMENT_STATES = [
+    "PENDING",
+    "LOCKING_ACCOUNT",
+    "LOCKING_COMPLETE",
+    "RETIRING_ENROLLMENTS",
+    "ENROLLMENTS_COMPLETE",
+    "RETIRING_LMS_MISC",
+    "LMS_MISC_COMPLETE",
+    "RETIRING_LMS",
+    "LMS_COMPLETE",
+    "ERRORED",
+    "ABORTED",
+    "COMPLETE",
+]
+
 # Celery: eager by default (the CLI and the demo); tests may run a real worker on memory://.
 CELERY_BROKER_URL = os.environ.get("ASPECTS_SANDBOX_CELERY_BROKER", "memory://localhost/")
 CELERY_RESULT_BACKEND = None
@@ -102,6 +130,7 @@ CELERY_TASK_ALWAYS_EAGER = _env_flag("ASPECTS_SANDBOX_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 # edx-platform clears the request cache when a (non-eager) task ends.
 CLEAR_REQUEST_CACHE_ON_TASK_COMPLETION = True
+RETIREMENT_SERVICE_WORKER_USERNAME = "RETIREMENT_SERVICE_USER"
 
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
 if SANDBOX_PLUGINS_ENABLED:
@@ -109,6 +138,7 @@ if SANDBOX_PLUGINS_ENABLED:
 
 EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = SandboxBackendConfig()
 EVENT_SINK_CLICKHOUSE_PII_MODELS = ["user_profile", "external_id"]
+EVENT_SINK_CLICKHOUSE_PII_ENABLED = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)
 # Same module paths as edx-platform: here they resolve to the stand-in models.
 EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
     "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
@@ -125,9 +155,9 @@ EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
         "module": "common.djangoapps.student.models",
         "model": "CourseEnrollment",
     },
-    "user_retirement_status": {
+    "user_retirement_request": {
         "module": "openedx.core.djangoapps.user_api.models",
-        "model": "UserRetirementStatus",
+        "model": "UserRetirementRequest",
     },
 }
 _SINKS_ON = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)

@@ -2,6 +2,7 @@
 # ruff: noqa: S608 - database names come from SchemaSettings (validated identifiers)
 
 import dataclasses
+import re
 
 import pytest
 from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
@@ -164,12 +165,30 @@ def test_a_half_applied_migration_is_completed_on_retry(fresh):
     assert table_columns(client, fresh.event_sink_database, "course_enrollment")
 
 
+def test_an_upgrade_applies_only_the_new_migrations(fresh):
+    """A server migrated by an older release gets exactly the migrations added since."""
+    client = fresh.client()
+    migrations = load_migrations()
+    older_release = migrations[:2]
+    assert [m.version for m in apply_migrations(client, fresh.schema, older_release)] == [
+        m.version for m in older_release
+    ]
+    applied = apply_migrations(client, fresh.schema, migrations)
+    assert [m.version for m in applied] == [m.version for m in migrations[2:]]
+    assert table_columns(client, fresh.event_sink_database, "course_enrollment")
+
+
 def test_a_changed_applied_migration_is_an_error(fresh):
     client = fresh.client()
     migrations = load_migrations()
     apply_migrations(client, fresh.schema, migrations)
     edited = [dataclasses.replace(migrations[0], template=migrations[0].template + "\n-- x\n")]
-    with pytest.raises(MigrationChecksumError, match="0001_databases changed after"):
+    recorded, current = migrations[0].checksum[:12], edited[0].checksum[:12]
+    message = (
+        f"0001_databases changed after it was applied "
+        f"(recorded checksum {recorded}…, file {current}…)"
+    )
+    with pytest.raises(MigrationChecksumError, match=re.escape(message)):
         apply_migrations(client, fresh.schema, edited + migrations[1:])
 
 

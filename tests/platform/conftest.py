@@ -105,3 +105,16 @@ def worker():
             yield
     finally:
         APP.conf.task_always_eager = True
+
+
+@pytest.fixture
+def merges_stopped(ch):
+    """Stop background merges of the sink tables, so a test can count every row inserted.
+
+    ReplacingMergeTree merges collapse the rows of one key at any time (the latest wins).
+    """
+    for table in SINK_TABLES:
+        ch.command(f"SYSTEM STOP MERGES `{table}`")
+    yield
+    for table in SINK_TABLES:
+        ch.command(f"SYSTEM START MERGES `{table}`")

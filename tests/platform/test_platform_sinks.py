@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from django.db import transaction
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
+from opaque_keys.edx.keys import CourseKey
 from xmodule.modulestore import ModuleStoreEnum
 from xmodule.modulestore.django import modulestore
 
@@ -21,6 +21,7 @@ from tests.platform.factories import (
     make_user,
     publish_course,
 )
+from tests.platform.retirement_pipeline import start_and_retire_misc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,9 +129,9 @@ def test_external_id_row(ch):
     assert rows == [(external_id.external_user_id, "xapi", "ext", user.id)]
 
 
-def test_enrollment_rows_follow_status_changes(ch):
+def test_enrollment_rows_follow_status_changes(ch, merges_stopped):
     user, _ = make_user("learner")
-    key = "course-v1:OrgX+E1+2026"
+    key = CourseKey.from_string("course-v1:OrgX+E1+2026")
     enrollment = CourseEnrollment.enroll(user, key, mode="verified")
     CourseEnrollment.unenroll(user, key)
     rows = select(
@@ -140,8 +141,8 @@ def test_enrollment_rows_follow_status_changes(ch):
         uid=user.id,
     )
     assert [r[:6] for r in rows] == [
-        (enrollment.id, key, True, "verified", "learner", user.id),
-        (enrollment.id, key, False, "verified", "learner", user.id),
+        (enrollment.id, str(key), True, "verified", "learner", user.id),
+        (enrollment.id, str(key), False, "verified", "learner", user.id),
     ]
     assert naive_utc(rows[0][6]) == naive_utc(enrollment.created)
 
@@ -149,7 +150,7 @@ def test_enrollment_rows_follow_status_changes(ch):
 def test_enrollment_in_rolled_back_transaction_writes_nothing(ch):
     user, _ = make_user("undecided")
     with pytest.raises(RuntimeError), transaction.atomic():
-        CourseEnrollment.enroll(user, "course-v1:OrgX+E2+2026")
+        CourseEnrollment.enroll(user, CourseKey.from_string("course-v1:OrgX+E2+2026"))
         raise RuntimeError("rollback")
     assert select(ch, "SELECT count() FROM course_enrollment") == [(0,)]
 
@@ -249,7 +250,7 @@ def test_retirement_removes_the_user_from_every_pii_table(ch):
     count = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
     for table in ("user_profile", "external_id"):
         assert select(ch, count, table=table, u=gone.id) == [(1,)]
-    retire_user(gone)
+    start_and_retire_misc(gone)
     for table in ("user_profile", "external_id"):
         assert select(ch, count, table=table, u=gone.id) == [(0,)]
         assert select(ch, count, table=table, u=kept.id) == [(1,)]

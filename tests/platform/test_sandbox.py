@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
-from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.external_user_ids.models import ExternalId
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
 from xmodule.modulestore import ModuleStoreEnum
 from xmodule.modulestore.django import COURSE_PUBLISHED, modulestore
@@ -142,27 +140,13 @@ def test_publish_sends_course_published_and_the_platform_receiver_refreshes_the_
     assert CourseOverview.objects.get(id=key).modified > overview.modified
 
 
-def test_enroll_and_unenroll_send_enroll_status_change_with_platform_kwargs():
-    user = User.objects.create(username="learner", email="l@example.invalid")
-    key = CourseKey.from_string("course-v1:Org+Demo+2026")
-    with Recorder(ENROLL_STATUS_CHANGE) as signal:
-        CourseEnrollment.enroll(user, str(key), mode="verified")
-        CourseEnrollment.enroll(user, key, mode="verified")  # no change: no signal
-        CourseEnrollment.unenroll(user, key)
-    assert [(c["event"], c["mode"], c["course_id"]) for c in signal.calls] == [
-        ("enroll", "verified", key),
-        ("unenroll", "verified", key),
-    ]
-    sent = set(signal.calls[0]) - {"sender", "signal"}
-    assert sent == {"event", "user", "course_id", "mode", "cost", "currency"}
-    enrollment = CourseEnrollment.objects.get(user=user)
-    assert (enrollment.course_id, enrollment.is_active) == (key, False)
+def test_retire_misc_sends_user_retire_lms_misc():
+    from tests.platform.factories import make_user
+    from tests.platform.retirement_pipeline import start_and_retire_misc
 
-
-def test_retire_user_sends_user_retire_lms_misc():
-    user = User.objects.create(username="leaving")
+    user, _ = make_user("leaving")
     with Recorder(USER_RETIRE_LMS_MISC) as signal:
-        retire_user(user)
+        start_and_retire_misc(user)
     assert [call["user"] for call in signal.calls] == [user]
 
 

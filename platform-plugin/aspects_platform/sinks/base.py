@@ -55,6 +55,11 @@ class DumpRun:
         return cls(str(uuid.uuid4()), utc_datetime(datetime.now(UTC)))
 
 
+def pii_enabled() -> bool:
+    """The operator's PII switch, ``EVENT_SINK_CLICKHOUSE_PII_ENABLED`` (off by default)."""
+    return bool(getattr(settings, "EVENT_SINK_CLICKHOUSE_PII_ENABLED", False))
+
+
 def get_model(object_name: str, default: dict[str, str] | None = None):
     """The Django model configured for ``object_name`` in EVENT_SINK_CLICKHOUSE_MODEL_CONFIG.
 
@@ -126,7 +131,13 @@ class ModelSink:
 
     @classmethod
     def is_enabled(cls) -> bool:
-        """True when the sink's setting or waffle flag is on."""
+        """True when the sink's setting or waffle flag is on (PII sinks: only with PII on).
+
+        With ``EVENT_SINK_CLICKHOUSE_PII_ENABLED`` off, no setting or waffle flag can turn on a
+        sink listed in ``EVENT_SINK_CLICKHOUSE_PII_MODELS``.
+        """
+        if cls.is_pii() and not pii_enabled():
+            return False
         return toggles.is_enabled(cls.object_name)
 
     @classmethod
@@ -156,17 +167,13 @@ class ModelSink:
         return queryset
 
     def retired_user_ids(self, pks: Sequence[Any]) -> list[int]:
-        """Users of the objects ``pks`` who now have a retirement status (PII sinks only)."""
-        if not self.skips_retired_users():
-            return []
-        retired = retired_users.retired_user_ids()
-        if retired is None:
+        """Users of the objects ``pks`` who are now retired (sinks with a user only)."""
+        if self.user_field is None:
             return []
         lookup = f"{self.user_field}_id"
         objects = self.model()._default_manager.filter(pk__in=list(pks))
-        return sorted(
-            set(objects.filter(**{f"{lookup}__in": retired}).values_list(lookup, flat=True))
-        )
+        retired = objects.filter(retired_users.retired(self.user_field))
+        return sorted(set(retired.values_list(lookup, flat=True)))
 
     def resolve_pk_index(self, model) -> int:
         """Where the primary key is in fetched rows (appended when no column reads it)."""

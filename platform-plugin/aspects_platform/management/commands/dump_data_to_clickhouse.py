@@ -106,6 +106,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{object_name} holds PII (it is in EVENT_SINK_CLICKHOUSE_PII_MODELS) and its "
                 f"sink is not enabled; refusing to dump it. To dump it, "
+                f"set EVENT_SINK_CLICKHOUSE_PII_ENABLED = True and "
                 f"{toggles.how_to_enable(object_name)}."
             )
         self._check_keys(sink, options)
@@ -132,6 +133,7 @@ class Command(BaseCommand):
                 lambda: backend.get_client(config),
                 config["database"],
                 self.stderr,
+                cluster=backend.cluster_name(config),
             )
         except DumpFailed as failed:
             done = failed.result
