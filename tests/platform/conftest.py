@@ -45,6 +45,17 @@ def ch(clickhouse):
 
 
 @pytest.fixture(autouse=True)
+def fresh_request_cache():
+    """Each test starts with an empty request cache, as edx-platform's test cases do (the
+    modulestore and CourseOverview.get_from_id keep what they load there)."""
+    from edx_django_utils.cache import RequestCache
+
+    RequestCache.clear_all_namespaces()
+    yield
+    RequestCache.clear_all_namespaces()
+
+
+@pytest.fixture(autouse=True)
 def sink_backend(settings, backend_config, ch):
     """Every test starts with empty sink tables and the sinks pointed at the test ClickHouse."""
     from aspects_platform import tasks
