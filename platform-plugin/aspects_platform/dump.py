@@ -46,6 +46,7 @@ class DumpResult:
     seconds: float = 0.0
     dump_id: str = ""
     dry_run: bool = False
+    unwritten: int = 0
 
     @property
     def rate(self) -> float:
@@ -62,6 +63,13 @@ class DumpFailed(RuntimeError):
         self.error = error
 
 
+class ProgressOutputError(OSError):
+    """The progress stream (stderr) failed: a full disk, a closed pipe."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"progress output failed ({type(error).__name__}: {error})")
+
+
 @dataclass
 class Progress:
     """One line per batch on ``stream``: done/total, rate, ETA and the resume point."""
@@ -73,21 +81,29 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
 
     def batch_done(self, done: int, resume_pk: Any) -> None:
-        """Print progress after a batch."""
+        """Print progress after a batch; raises ProgressOutputError if the stream fails."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
         rate = done / elapsed
         left = max(self.total - done, 0)
         eta = f"{left / rate:.0f}s" if rate > 0 else "?"
         percent = 100.0 * done / self.total if self.total else 100.0
-        self.stream.write(
-            f"{self.object_name}: {self.verb} {done:,}/{self.total:,} ({percent:.1f}%) "
-            f"{rate:,.0f} rows/s ETA {eta}; resume with --start_pk {resume_pk}\n"
-        )
-        self.stream.flush()
+        try:
+            self.stream.write(
+                f"{self.object_name}: {self.verb} {done:,}/{self.total:,} ({percent:.1f}%) "
+                f"{rate:,.0f} rows/s ETA {eta}; resume with --start_pk {resume_pk}\n"
+            )
+            self.stream.flush()
+        except Exception as exc:
+            raise ProgressOutputError(exc) from exc
 
 
 class BatchSender:
-    """A thread that writes queued batches in order and records the last pk written."""
+    """A thread that writes queued batches in order and records the last pk written.
+
+    Any failure in the thread (the INSERT, the progress line) stops it and is raised in the
+    main thread by ``put`` or ``finish``; ``resume_pk`` is then the end of the last batch
+    that was written, and batches still queued are counted in ``unwritten``.
+    """
 
     def __init__(self, write: Callable[[Sequence[Any]], int], progress: Progress) -> None:
         self._write = write
@@ -97,38 +113,51 @@ class BatchSender:
         self.error: BaseException | None = None
         self.done = 0
         self.batches = 0
+        self.queued = 0
         self.resume_pk: Any = None
         self._thread = threading.Thread(target=self._run, name="clickhouse-sender", daemon=True)
         self._thread.start()
 
+    @property
+    def unwritten(self) -> int:
+        """Batches queued but not written (after a failure or an abort)."""
+        return self.queued - self.batches
+
     def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP or self._abort.is_set():
-                return
-            rows, resume_pk = item
-            try:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP or self._abort.is_set():
+                    return
+                rows, resume_pk = item
                 self.done += self._write(rows) if rows else 0
-            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-                self.error = exc
-                return
-            self.batches += 1
-            self.resume_pk = resume_pk
-            self._progress.batch_done(self.done, resume_pk)
+                self.batches += 1
+                self.resume_pk = resume_pk
+                self._progress.batch_done(self.done, resume_pk)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            self.error = exc
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if not self._thread.is_alive():
+            raise RuntimeError(
+                f"the ClickHouse sender thread stopped with {self.unwritten} batches unwritten"
+            )
 
     def put(self, rows: Sequence[Any], resume_pk: Any) -> None:
         """Queue a batch (blocks while the queue is full); raises the sender's error."""
         while True:
-            if self.error is not None or not self._thread.is_alive():
-                raise self.error or RuntimeError("the ClickHouse sender thread stopped")
+            self._check()
             try:
                 self._queue.put((rows, resume_pk), timeout=0.1)
-                return
             except queue.Full:
                 continue
+            self.queued += 1
+            return
 
     def finish(self) -> None:
-        """Wait for every queued batch; raises the sender's error."""
+        """Wait until every queued batch is written; raises the sender's error."""
         while self._thread.is_alive():
             try:
                 self._queue.put(_STOP, timeout=0.1)
@@ -138,9 +167,11 @@ class BatchSender:
         self._thread.join()
         if self.error is not None:
             raise self.error
+        if self.unwritten:
+            raise RuntimeError(f"{self.unwritten} queued batches were not written")
 
     def abort(self) -> None:
-        """Stop after the batch in progress (used when the reader fails)."""
+        """Stop after the batch in progress; queued batches stay ``unwritten``."""
         self._abort.set()
         try:
             self._queue.put_nowait(_STOP)
@@ -241,14 +272,23 @@ def dump(
                 time.sleep(options.sleep_time)
         sender.finish()
     except BaseException as exc:
-        error = exc
         if sender is not None:
-            sender.abort()
-            error = sender.error or exc
+            _stop_sender(sender, drain=isinstance(exc, Exception))
         _collect(result, sender, started)
-        raise DumpFailed(result, error) from error
+        raise DumpFailed(result, exc) from exc
     _collect(result, sender, started)
     return result
+
+
+def _stop_sender(sender: BatchSender, drain: bool) -> None:
+    """After a failure: write what is queued (``drain``, the reader failed) or abort."""
+    if not drain:
+        sender.abort()
+        return
+    try:
+        sender.finish()
+    except BaseException:  # noqa: BLE001, S110 - kept in ``sender.error``, reported by the caller
+        pass
 
 
 def _collect(result: DumpResult, sender: BatchSender | None, started: float) -> None:
@@ -257,5 +297,6 @@ def _collect(result: DumpResult, sender: BatchSender | None, started: float) -> 
         return
     result.dumped = sender.done
     result.batches = sender.batches
+    result.unwritten = sender.unwritten
     if sender.resume_pk is not None:
         result.resume_pk = sender.resume_pk

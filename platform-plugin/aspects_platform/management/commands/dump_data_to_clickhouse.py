@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aspects_platform import backend, toggles
 from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
-from aspects_platform.dump import DumpFailed, DumpOptions, DumpResult, dump
+from aspects_platform.dump import DumpFailed, DumpOptions, DumpResult, ProgressOutputError, dump
 from aspects_platform.sinks import MODEL_SINKS, sink_for
 
 
@@ -134,17 +134,29 @@ class Command(BaseCommand):
                 self.stderr,
             )
         except DumpFailed as failed:
-            done = failed.result
-            resume = (
-                f"resume with --start_pk {done.resume_pk}"
-                if done.resume_pk is not None
-                else "nothing was written; run the same command again"
-            )
-            raise CommandError(
-                f"{object_name}: failed after {done.dumped:,} rows "
-                f"({type(failed.error).__name__}: {failed.error}); {resume}"
-            ) from failed.error
+            message = self._failure(failed)
+            if isinstance(failed.error, ProgressOutputError):
+                # stderr is what failed: the resume point must reach the operator elsewhere.
+                self.stdout.write(message)
+            raise CommandError(message) from failed.error
         self.stdout.write(self._summary(result))
+
+    @staticmethod
+    def _failure(failed: DumpFailed) -> str:
+        """What failed, what was written, and where to resume."""
+        done = failed.result
+        if done.resume_pk is not None:
+            resume = f"resume with --start_pk {done.resume_pk}"
+        else:
+            resume = "nothing was written; run the same command again"
+        if isinstance(failed.error, ProgressOutputError):
+            error = str(failed.error)
+        else:
+            error = f"{type(failed.error).__name__}: {failed.error}"
+        unwritten = f", {done.unwritten} read batches not written" if done.unwritten else ""
+        return (
+            f"{done.object_name}: failed after {done.dumped:,} rows ({error}{unwritten}); {resume}"
+        )
 
     @staticmethod
     def _check_keys(sink, options: dict) -> None:
