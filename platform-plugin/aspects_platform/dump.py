@@ -105,7 +105,7 @@ class BatchSender:
     that was written, and batches still queued are counted in ``unwritten``.
     """
 
-    def __init__(self, write: Callable[[Sequence[Any]], int], progress: Progress) -> None:
+    def __init__(self, write: Callable[[Sequence[Any], DumpRun], int], progress: Progress) -> None:
         self._write = write
         self._progress = progress
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SLOTS)
@@ -129,8 +129,8 @@ class BatchSender:
                 item = self._queue.get()
                 if item is _STOP or self._abort.is_set():
                     return
-                rows, resume_pk = item
-                self.done += self._write(rows) if rows else 0
+                rows, run, resume_pk = item
+                self.done += self._write(rows, run) if rows else 0
                 self.batches += 1
                 self.resume_pk = resume_pk
                 self._progress.batch_done(self.done, resume_pk)
@@ -145,12 +145,12 @@ class BatchSender:
                 f"the ClickHouse sender thread stopped with {self.unwritten} batches unwritten"
             )
 
-    def put(self, rows: Sequence[Any], resume_pk: Any) -> None:
-        """Queue a batch (blocks while the queue is full); raises the sender's error."""
+    def put(self, rows: Sequence[Any], run: DumpRun, resume_pk: Any) -> None:
+        """Queue a batch read as ``run`` (blocks while the queue is full); raises its error."""
         while True:
             self._check()
             try:
-                self._queue.put((rows, resume_pk), timeout=0.1)
+                self._queue.put((rows, run, resume_pk), timeout=0.1)
             except queue.Full:
                 continue
             self.queued += 1
@@ -192,18 +192,24 @@ def filtered_queryset(sink: ModelSink, options: DumpOptions):
     return queryset
 
 
-def keyset_pages(sink: ModelSink, queryset, next_size: Callable[[], int]) -> Iterator[list]:
-    """Pages of raw rows by ``pk > last ORDER BY pk LIMIT n`` (no OFFSET, flat cost)."""
+def keyset_pages(
+    sink: ModelSink, queryset, next_size: Callable[[], int], run: DumpRun
+) -> Iterator[tuple[list, DumpRun]]:
+    """Pages of raw rows by ``pk > last ORDER BY pk LIMIT n`` (no OFFSET, flat cost).
+
+    Each page comes with ``run`` versioned just before its SELECT (``DumpRun.read_now``).
+    """
     last = None
     while True:
         page = queryset if last is None else queryset.filter(pk__gt=last)
         size = next_size()
         if size <= 0:
             return
+        page_run = run.read_now()
         rows = sink.fetch(page.order_by("pk")[:size])
         if not rows:
             return
-        yield rows
+        yield rows, page_run
         if len(rows) < size:
             return
         last = sink.pk_of(rows[-1])
@@ -240,10 +246,10 @@ def dump(
         if not options.dry_run and client is None:
             client = client_factory()
 
-        def write(prepared: Sequence[Any]) -> int:
+        def write(prepared: Sequence[Any], page_run: DumpRun) -> int:
             if options.dry_run:
                 return len(prepared)
-            return sink.write(client, database, prepared, run)
+            return sink.write(client, database, prepared, page_run)
 
         verb = "would dump" if options.dry_run else "dumped"
         sender = BatchSender(write, Progress(sink.object_name, total, stream, verb))
@@ -255,7 +261,7 @@ def dump(
                 return options.batch_size
             return min(options.batch_size, remaining)
 
-        for rows in keyset_pages(sink, queryset, next_size):
+        for rows, page_run in keyset_pages(sink, queryset, next_size, run):
             resume_pk = sink.pk_of(rows[-1])
             if changed is not None:
                 rows = [row for row in rows if changed(row)]
@@ -264,8 +270,8 @@ def dump(
                 resume_pk = sink.pk_of(rows[-1]) if rows else resume_pk
             if remaining is not None:
                 remaining -= len(rows)
-            prepared = rows if options.dry_run else sink.prepare(rows, run)
-            sender.put(prepared, resume_pk)
+            prepared = rows if options.dry_run else sink.prepare(rows, page_run)
+            sender.put(prepared, page_run, resume_pk)
             if remaining == 0:
                 break
             if options.sleep_time:
