@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
     help = (
         "Write the objects of one sink to ClickHouse in batches (keyset paging). Without "
-        "--force, course_overviews only dumps courses changed since their last dump. Prints "
+        "--force, course_overviews only dumps courses modified since their last dump. Prints "
         "progress and a resume point (--start_pk) on stderr after each batch."
     )
 
@@ -59,7 +59,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="course_overviews: dump every course, even those unchanged since their last dump",
+            help=(
+                "course_overviews only: skip the staleness check (by default a course is dumped "
+                "only when its LMS 'modified' is newer than the one already in ClickHouse) and "
+                "dump every selected course; no effect on other objects, always dumped in full"
+            ),
         )
         parser.add_argument(
             "--batch_size",
