@@ -164,3 +164,34 @@ def test_down_never_signals_a_process_that_is_not_its_server(sandbox_env):  # no
     assert "that process was left alone" in down.stdout
     assert "embedded ClickHouse is not running" in down.stdout
     assert not (home / "server.pid").exists()
+
+
+def _frames(encoding: str, parts: list[bytes]) -> bytes:
+    """``parts`` compressed one frame (or gzip member) each, concatenated."""
+    import gzip
+
+    import lz4.frame
+
+    try:
+        from compression import zstd
+    except ImportError:
+        from backports import zstd
+    if encoding == "deflate":  # one stream only: deflate has no concatenation
+        compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS)
+        return compressor.compress(b"".join(parts)) + compressor.flush()
+    compress = {"gzip": gzip.compress, "lz4": lz4.frame.compress, "zstd": zstd.compress}
+    return b"".join(compress[encoding](part) for part in parts)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "lz4", "zstd"])
+def test_every_codec_decodes_exactly_in_blocks_of_at_most_one_mib(encoding):
+    from sandbox.clickhouse_server.body import BLOCK, decoded_chunks
+
+    payload = b"".join(b"%d,%s\n" % (i, b"x" * (i % 50)) for i in range(150_000))
+    payload += bytes(range(256)) * 4096  # 4 MiB in all, highly compressible
+    body = _frames(encoding, [payload[: len(payload) // 2], payload[len(payload) // 2 :]])
+    for size in (7, 65536, len(body)):  # how the body arrives on the socket
+        chunks = (body[i : i + size] for i in range(0, len(body), size))
+        blocks = list(decoded_chunks(chunks, encoding))
+        assert b"".join(blocks) == payload
+        assert max(map(len, blocks)) <= BLOCK
