@@ -6,6 +6,7 @@ INSERTs page N (a bounded queue keeps at most ``QUEUE_SLOTS`` pages in memory).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -287,14 +288,16 @@ def dump(
 
 
 def _stop_sender(sender: BatchSender, drain: bool) -> None:
-    """After a failure: write what is queued (``drain``, the reader failed) or abort."""
+    """After a failure: write what is queued (``drain``: the reader failed) or abort (Ctrl-C).
+
+    The first failure is the one reported; if draining fails too, the resume point simply
+    stays at the last batch written.
+    """
     if not drain:
         sender.abort()
         return
-    try:
+    with contextlib.suppress(BaseException):
         sender.finish()
-    except BaseException:  # noqa: BLE001, S110 - kept in ``sender.error``, reported by the caller
-        pass
 
 
 def _collect(result: DumpResult, sender: BatchSender | None, started: float) -> None:
