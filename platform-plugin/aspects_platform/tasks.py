@@ -95,8 +95,8 @@ def _retry_transient(task) -> Iterator[None]:
         max_retries = int(settings.EVENT_SINK_CLICKHOUSE_MAX_RETRIES)
         if attempt >= max_retries:
             log.error(
-                "%s[%s]: giving up after %d retries: %s unavailable (%s); this change is not "
-                "in ClickHouse until dump_data_to_clickhouse writes it",
+                "%s[%s]: giving up after %d retries: %s unavailable (%s); the task failed "
+                "and will not run again",
                 task.name,
                 task.request.id,
                 max_retries,
