@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -138,6 +139,7 @@ def test_reader_failure_writes_what_was_queued_and_reports_it(embedded_clickhous
     connection.ensure_connection()
     connection.connection.execute("PRAGMA busy_timeout = 50")
     busy.start()  # the embedded engine runs one statement at a time: the first INSERT waits
+    time.sleep(0.3)  # let the sleep reach the engine first (ordering only, nothing timed)
     try:
         with connection.execute_wrapper(lock_on_page_four), pytest.raises(CommandError) as error:
             call_command(
