@@ -8,8 +8,8 @@ read does not block writers, as with MySQL's InnoDB) while the other runs: the i
 is deterministic.
 
 The change that nobody re-sends is an email change: edx-platform saves ``User``, not the
-profile, so no ``user_profile`` task follows it (docs/…/edx-platform-behaviour.md, "Profiles
-and logins"); only a dump brings it to ClickHouse.
+profile (common/djangoapps/student/models/user.py, accounts API), so no ``user_profile`` task
+follows it; only a dump brings it to ClickHouse.
 """
 
 import io
