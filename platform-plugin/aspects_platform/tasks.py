@@ -1,19 +1,24 @@
 """Celery tasks that write to ClickHouse; retried with exponential backoff while it is down.
 
-Only transient failures are retried (connection errors, timeouts, HTTP 5xx, overload codes):
-a 4xx answer means the data or the schema is wrong, and retrying would not fix it.
+Only transient failures are retried: ClickHouse connection errors, timeouts, HTTP 5xx and
+overload codes, and LMS database ``OperationalError``/``InterfaceError`` (connection lost,
+locked). A 4xx answer means the data or the schema is wrong, and retrying would not fix it.
+When the retries are spent the task fails and the log says it gave up.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from celery import shared_task
 from celery.exceptions import Retry
+from django import db
 from django.conf import settings
 from django.core.cache import cache
 
@@ -52,21 +57,62 @@ def _forget_clients() -> None:
         client.close()
 
 
-def _with_retries(task, work: Callable[[Any, dict], Any], overrides: dict | None) -> Any:
-    """Run ``work(client, config)``; on a transient failure schedule a retry with backoff."""
-    config = backend.backend_config(overrides)
+def _unavailable(exc: BaseException) -> str | None:
+    """What is down when ``exc`` is transient ("ClickHouse", "the LMS database"), else None.
+
+    LMS database errors that mean "connection lost / locked / gone away" are Django's
+    ``OperationalError`` and ``InterfaceError``; data errors (IntegrityError...) are not retried.
+    """
+    if backend.is_transient(exc):
+        return "ClickHouse"
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        return "the LMS database"
+    return None
+
+
+def _close_broken_lms_connections() -> None:
+    """Drop LMS connections that failed, so the retry reconnects (never inside a transaction)."""
+    for connection in db.connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+
+
+@contextmanager
+def _retry_transient(task) -> Iterator[None]:
+    """On a transient failure schedule a retry with backoff; once retries are spent, say so.
+
+    Nested uses handle a failure once: the innermost one retries or gives up.
+    """
     try:
-        return work(_client_for(config), config)
+        yield
     except Exception as exc:
-        if not backend.is_transient(exc):
+        down = _unavailable(exc)
+        if down is None or getattr(exc, "_aspects_retry_handled", False):
             raise
-        _forget_clients()
+        with suppress(AttributeError):
+            exc._aspects_retry_handled = True
+        if down == "ClickHouse":
+            _forget_clients()
+        else:
+            _close_broken_lms_connections()
         attempt = task.request.retries
         max_retries = int(settings.EVENT_SINK_CLICKHOUSE_MAX_RETRIES)
+        if attempt >= max_retries:
+            log.error(
+                "%s[%s]: giving up after %d retries: %s unavailable (%s); the task failed "
+                "and will not run again",
+                task.name,
+                task.request.id,
+                max_retries,
+                down,
+                type(exc).__name__,
+            )
+            raise
         countdown = retry_countdown(attempt)
         log.warning(
-            "%s: ClickHouse unavailable (%s); retry %d/%d in %.1fs",
+            "%s: %s unavailable (%s); retry %d/%d in %.1fs",
             task.name,
+            down,
             type(exc).__name__,
             attempt + 1,
             max_retries,
@@ -75,7 +121,26 @@ def _with_retries(task, work: Callable[[Any, dict], Any], overrides: dict | None
         raise task.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc
 
 
+def retried(run: Callable) -> Callable:
+    """Task body decorator: transient failures anywhere in the task (LMS reads included) retry."""
+
+    @functools.wraps(run)
+    def task_body(task, *args: Any, **kwargs: Any) -> Any:
+        with _retry_transient(task):
+            return run(task, *args, **kwargs)
+
+    return task_body
+
+
+def _with_retries(task, work: Callable[[Any, dict], Any], overrides: dict | None) -> Any:
+    """Run ``work(client, config)``; on a transient failure schedule a retry with backoff."""
+    config = backend.backend_config(overrides)
+    with _retry_transient(task):
+        return work(_client_for(config), config)
+
+
 @shared_task(bind=True, name="aspects_platform.tasks.dump_object_to_clickhouse")
+@retried
 def dump_object_to_clickhouse(
     self, object_name: str, object_pk: Any, connection_overrides: dict | None = None
 ) -> str:
@@ -140,6 +205,7 @@ def enqueue_course_dump(course_key: str) -> bool:
 
 
 @shared_task(bind=True, name="aspects_platform.tasks.dump_course_to_clickhouse")
+@retried
 def dump_course_to_clickhouse(
     self, course_key: str, connection_overrides: dict | None = None
 ) -> str:
@@ -161,6 +227,7 @@ def dump_course_to_clickhouse(
 
 
 @shared_task(bind=True, name="aspects_platform.tasks.retire_user_from_clickhouse")
+@retried
 def retire_user_from_clickhouse(
     self, user_id: int, connection_overrides: dict | None = None
 ) -> str:
@@ -201,6 +268,7 @@ def retire_user_from_clickhouse(
 
 
 @shared_task(bind=True, name="aspects_platform.tasks.confirm_clickhouse_retirement")
+@retried
 def confirm_clickhouse_retirement(
     self, user_id: int, connection_overrides: dict | None = None
 ) -> str:

@@ -34,7 +34,8 @@ def ensure_states() -> None:
         call_command("populate_retirement_states", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
-def _worker() -> Client:
+def service_worker() -> Client:
+    """A client logged in as the retirement service worker (its login creates its profile)."""
     worker, _ = User.objects.get_or_create(username=settings.RETIREMENT_SERVICE_WORKER_USERNAME)
     client = Client()
     client.force_login(worker)
@@ -48,7 +49,7 @@ class Retirement:
     username: str
 
     def __post_init__(self) -> None:
-        self.driver = _worker()
+        self.driver = service_worker()
 
     def _json(self, method: str, path: str, body: dict) -> int:
         response = getattr(self.driver, method)(path, body, content_type="application/json")

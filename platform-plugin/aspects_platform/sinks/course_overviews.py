@@ -101,8 +101,14 @@ class CourseOverviewSink(ModelSink):
         return True
 
     def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
-        """Each overview row with its course's block rows (read from the modulestore now)."""
-        return [(raw, self.blocks.rows(self.parse_pk(self.pk_of(raw)), run)) for raw in raw_rows]
+        """Each overview row with its course's block rows (read from the modulestore now).
+
+        Each course's blocks are versioned just before they are read (``run.read_now()``).
+        """
+        return [
+            (raw, self.blocks.rows(self.parse_pk(self.pk_of(raw)), run.read_now()))
+            for raw in raw_rows
+        ]
 
     def write(self, client, database: str, prepared: list[tuple], run: DumpRun) -> int:
         """Write each course's blocks (one INSERT per course), then the overview rows."""
