@@ -54,6 +54,23 @@ def test_the_four_jobs_are_listed(sandbox: TutorSandbox) -> None:
         assert name in run.output
 
 
+@pytest.mark.parametrize(
+    ("job", "defaults"),
+    [
+        ("dump-data-to-clickhouse", ["[default: cms]"]),
+        ("load-test", ["[default: celery]", "[default: cms]"]),
+    ],
+)
+def test_help_shows_the_defaults(sandbox: TutorSandbox, job: str, defaults: list[str]) -> None:
+    """An operator sees, before running anything, where the job runs and what it measures."""
+    run = sandbox.tutor("local", "do", job, "--help")
+    assert run.returncode == 0, run.output
+    flat = " ".join(run.output.split())
+    for default in defaults:
+        assert default in flat
+    assert run.job_calls == []
+
+
 def test_dump_passes_only_given_flags(sandbox: TutorSandbox, tmp_path: Path) -> None:
     _, service, script = run_job(sandbox, "dump-data-to-clickhouse", "--object", "course_overviews")
     assert service == "cms"
