@@ -17,6 +17,7 @@ add_to_sys_path()
 
 from openedx.core.djangoapps.plugins.constants import ProjectType, SettingsType  # noqa: E402
 
+from sandbox.lms import xapi_settings  # noqa: E402
 from sandbox.lms.clickhouse_config import SandboxBackendConfig  # noqa: E402
 
 
@@ -91,15 +92,43 @@ LOGGING = {
     },
 }
 
+# Retirement, as lms/envs/common.py (salts: newest last; the sandbox's are not secret).
+RETIRED_USERNAME_PREFIX = "retired__user_"
+RETIRED_EMAIL_PREFIX = "retired__user_"
+RETIRED_EMAIL_DOMAIN = "retired.invalid"
+RETIRED_USERNAME_FMT = RETIRED_USERNAME_PREFIX + "{}"
+RETIRED_EMAIL_FMT = RETIRED_EMAIL_PREFIX + "{}@" + RETIRED_EMAIL_DOMAIN
+RETIRED_USER_SALTS = ["abc", "123"]
+# The states of a retirement pipeline with the LMS steps (tubular's retirement_pipeline).
+RETIREMENT_STATES = [
+    "PENDING",
+    "LOCKING_ACCOUNT",
+    "LOCKING_COMPLETE",
+    "RETIRING_ENROLLMENTS",
+    "ENROLLMENTS_COMPLETE",
+    "RETIRING_LMS_MISC",
+    "LMS_MISC_COMPLETE",
+    "RETIRING_LMS",
+    "LMS_COMPLETE",
+    "ERRORED",
+    "ABORTED",
+    "COMPLETE",
+]
+
 # Celery: eager by default (the CLI and the demo); tests may run a real worker on memory://.
 CELERY_BROKER_URL = os.environ.get("ASPECTS_SANDBOX_CELERY_BROKER", "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = _env_flag("ASPECTS_SANDBOX_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+RETIREMENT_SERVICE_WORKER_USERNAME = "RETIREMENT_SERVICE_USER"
 
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
 if SANDBOX_PLUGINS_ENABLED:
     add_plugins(__name__, ProjectType.LMS, SettingsType.COMMON)
+
+# Tracking events -> edx-event-routing-backends -> Ralph, when ERB is installed (as a plugin).
+if SANDBOX_PLUGINS_ENABLED and xapi_settings.available():
+    xapi_settings.apply(globals())
 
 EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = SandboxBackendConfig()
 EVENT_SINK_CLICKHOUSE_PII_MODELS = ["user_profile", "external_id"]

@@ -89,6 +89,8 @@ class SandboxModuleStore:
         """Create the course block (no overview: publishing creates it)."""
         from xmodule.modulestore.models import BlockRecord
 
+        display_name = display_name or (kwargs.get("fields") or {}).get("display_name")
+
         key = CourseKey.from_string(f"course-v1:{org}+{course}+{run}")
         BlockRecord.objects.create(
             course_key=str(key),
@@ -112,6 +114,8 @@ class SandboxModuleStore:
     ) -> SandboxBlock:
         """Append a block as the last child of ``parent_usage_key``."""
         from xmodule.modulestore.models import BlockRecord
+
+        display_name = display_name or (kwargs.get("fields") or {}).get("display_name")
 
         course_key = parent_usage_key.course_key
         count = BlockRecord.objects.filter(course_key=str(course_key)).count()
@@ -162,10 +166,13 @@ class SandboxModuleStore:
         BlockRecord.objects.filter(course_key=str(_as_course_key(course_key))).delete()
 
     def publish(self, course_key: CourseKey | str, user_id: int | None = None) -> None:
-        """Refresh the CourseOverview (``modified`` = now) and send COURSE_PUBLISHED."""
+        """Refresh the CourseOverview (``modified`` = now) and send COURSE_PUBLISHED.
+
+        Takes a course key or, as edx-platform's ``publish(location, user_id)``, a block location.
+        """
         from xmodule.modulestore.django import SignalHandler
 
-        key = _as_course_key(course_key)
+        key = _as_course_key(getattr(course_key, "course_key", course_key))
         course = self.get_course(key)
         if course is None:
             raise ItemNotFoundError(key)

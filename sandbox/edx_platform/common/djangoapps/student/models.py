@@ -1,13 +1,30 @@
-"""UserProfile and CourseEnrollment with edx-platform's field names and types (sandbox only)."""
+"""UserProfile and CourseEnrollment with edx-platform's field names and types (sandbox only).
+
+The retired-username/email helpers mirror ``common/djangoapps/student/models/user.py``: the
+same names, the same ``user_util`` hashing with ``RETIRED_USER_SALTS`` (newest salt last).
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+from user_util import user_util
 
 from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
+from common.djangoapps.track import contexts
+
+log = logging.getLogger(__name__)
+
+# Tracking event names, as in edx-platform's course_enrollment.py.
+EVENT_NAME_ENROLLMENT_ACTIVATED = "edx.course.enrollment.activated"
+EVENT_NAME_ENROLLMENT_DEACTIVATED = "edx.course.enrollment.deactivated"
+EVENT_NAME_ENROLLMENT_MODE_CHANGED = "edx.course.enrollment.mode_changed"
 
 
 class UserProfile(models.Model):
@@ -39,6 +56,53 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"UserProfile({self.user_id})"
+
+
+def _retired_value(field: str, value: str) -> str | None:
+    """``retired_<field>`` of the latest retirement whose ``original_<field>`` is ``value``."""
+    status_model = apps.get_model("user_api", "UserRetirementStatus")
+    status = status_model.objects.filter(**{f"original_{field}": value}).order_by("-modified")
+    found = status.first()
+    return getattr(found, f"retired_{field}") if found else None
+
+
+def get_retired_username_by_username(username: str) -> str:
+    """The retired username of a retirement of ``username``, else its hash with the newest salt."""
+    return _retired_value("username", username) or user_util.get_retired_username(
+        username, settings.RETIRED_USER_SALTS, settings.RETIRED_USERNAME_FMT
+    )
+
+
+def get_retired_email_by_email(email: str) -> str:
+    """The retired email of a retirement of ``email``, else its hash with the newest salt."""
+    return _retired_value("email", email) or user_util.get_retired_email(
+        email, settings.RETIRED_USER_SALTS, settings.RETIRED_EMAIL_FMT
+    )
+
+
+def get_all_retired_usernames_by_username(username: str):
+    """The retired usernames of ``username`` under every configured salt."""
+    return user_util.get_all_retired_usernames(
+        username, settings.RETIRED_USER_SALTS, settings.RETIRED_USERNAME_FMT
+    )
+
+
+def get_potentially_retired_user_by_username(username: str) -> User:
+    """The user called ``username`` now, or whose retired username is a hash of it.
+
+    When both exist (a retired "Name" and an active "name"), the exact-case match wins.
+    """
+    candidates = [*get_all_retired_usernames_by_username(username), username]
+    users = list(User.objects.filter(username__in=candidates))
+    if len(users) == 1:
+        return users[0]
+    if not users:
+        raise User.DoesNotExist()
+    if len(users) == 2:
+        first_retired = users[0].username.startswith(settings.RETIRED_USERNAME_PREFIX)
+        retired, active = (users[0], users[1]) if first_retired else (users[1], users[0])
+        return active if active.username == username else retired
+    raise Exception(f"Expected 1 or 2 Users, received {users}")  # noqa: TRY002 - as edx-platform
 
 
 class EnrollStatusChange:
@@ -114,7 +178,37 @@ class CourseEnrollment(models.Model):
         self.save()
         if activation_changed:
             event = EnrollStatusChange.enroll if self.is_active else EnrollStatusChange.unenroll
+            self.emit_event(
+                EVENT_NAME_ENROLLMENT_ACTIVATED
+                if self.is_active
+                else EVENT_NAME_ENROLLMENT_DEACTIVATED
+            )
             self.send_signal(event)
+        if mode_changed:
+            self.emit_event(EVENT_NAME_ENROLLMENT_MODE_CHANGED)
+
+    def emit_event(self, event_name: str) -> None:
+        """Emit the enrollment tracking event with the course's tracking context.
+
+        As edx-platform's ``CourseEnrollment.emit_event``: data ``{user_id, course_id, mode}``,
+        a failure is logged, never raised. Without event-tracking installed nothing is emitted.
+        """
+        try:
+            from eventtracking import tracker
+        except ImportError:
+            return
+        try:
+            context = contexts.course_context_from_course_id(self.course_id)
+            data = {"user_id": self.user.id, "course_id": str(self.course_id), "mode": self.mode}
+            with tracker.get_tracker().context(event_name, context):
+                tracker.emit(event_name, data)
+        except Exception:  # noqa: BLE001 - as edx-platform: tracking never breaks enrollment
+            log.exception(
+                "Unable to emit event %s for user %s and course %s",
+                event_name,
+                self.user.username,
+                self.course_id,
+            )
 
     def send_signal(self, event: str, cost: str | None = None, currency: str | None = None) -> None:
         """Send ENROLL_STATUS_CHANGE with edx-platform's kwargs."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 
@@ -47,6 +48,19 @@ class CourseOverview(models.Model):
     def display_name_with_default(self) -> str:
         """The display name, or the course number when it has none."""
         return self.display_name or self.id.course
+
+    @property
+    def pacing(self) -> str:
+        """``"self"`` for self-paced courses, else ``"instructor"``."""
+        return "self" if self.self_paced else "instructor"
+
+    def has_started(self) -> bool:
+        """True when the course start is in the past (no start: not started)."""
+        return self.start is not None and self.start <= timezone.now()
+
+    def has_ended(self) -> bool:
+        """True when the course end is in the past (no end: never ends)."""
+        return self.end is not None and self.end < timezone.now()
 
     @classmethod
     def get_from_id(cls, course_id: CourseKey | str) -> CourseOverview:
