@@ -15,6 +15,8 @@ from django.conf import settings
 BACKENDS = ("celery", "redis_bus", "kafka_bus", "vector")
 #: The Celery queues of the LMS and the CMS (Aspects' ERB tasks run there).
 CELERY_QUEUES = ("edx.lms.core.default", "edx.cms.core.default")
+#: Celery's Redis transport keeps fetched, unacknowledged messages in this hash.
+CELERY_UNACKED = "unacked"
 REDIS_BUS_STREAM = "openedx-analytics"
 KAFKA_GROUP = "analytics-service"
 VECTOR_SINK = "clickhouse_xapi"
@@ -45,7 +47,9 @@ def celery() -> dict:
         )
     client = _redis(url)
     lengths = {queue: int(client.llen(queue)) for queue in CELERY_QUEUES}
-    return {"backlog": sum(lengths.values()), "queues": lengths}
+    # Tasks a worker has fetched but not finished wait in the transport's "unacked" hash.
+    reserved = int(client.hlen(CELERY_UNACKED))
+    return {"backlog": sum(lengths.values()) + reserved, "queues": lengths, "reserved": reserved}
 
 
 def redis_bus() -> dict:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import cycle
 
@@ -162,6 +163,24 @@ def _routers() -> Iterator:
         pending.extend(getattr(backend, "backends", {}).values())
         if hasattr(backend, "queue_name") and hasattr(backend, "bulk_send"):
             yield backend
+
+
+def wait_for_celery_queue(
+    timeout: float = 300.0,
+    poll: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> float:
+    """Wait until the LMS/CMS Celery queues are empty (no-op without a measurable queue).
+
+    Returns the seconds waited (0 when there was nothing to wait for).
+    """
+    from aspects_platform.load_test.backlogs import celery
+
+    started = clock()
+    while celery().get("backlog") and clock() - started < timeout:
+        sleep(poll)
+    return clock() - started if clock() - started >= poll else 0.0
 
 
 def flush_pending_events() -> int:

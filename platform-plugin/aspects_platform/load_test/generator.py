@@ -13,6 +13,8 @@ from aspects_platform.load_test.store import LoadTestStore, utc_now
 
 log = logging.getLogger(__name__)
 ORG = "OEX"
+#: How long a run waits after its start row for a monitor to attach (none may be running).
+MONITOR_GRACE_SECS = 5.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,16 @@ class LoadTest:
         self.store.record(self.run_id, "start", extra, when=utc_now())
         self.out(f"load test {self.run_id} started: {extra['course_id']}, tags {self.options.tags}")
 
+    def wait_for_monitor(self, poll: float = 0.1) -> bool:
+        """Give a monitor started beside us time to attach (its first sample), as the seed's
+        5 s pause does, but no longer than needed; True when one attached."""
+        deadline = time.monotonic() + MONITOR_GRACE_SECS
+        while time.monotonic() < deadline:
+            if self.store.sample_count(self.run_id):
+                return True
+            self.sleep(poll)
+        return False
+
     def emit_events(self) -> None:
         kinds = events.event_kinds()
         learners = self.learners
@@ -115,6 +127,11 @@ class LoadTest:
                 self.sleep(self.options.sleep_time)
 
     def finish(self, interrupted: bool) -> None:
+        # With Celery workers, events reach ERB's batch only when their task ran: wait for the
+        # queue to empty first, or the last batch would wait for a later event.
+        waited = events.wait_for_celery_queue(sleep=self.sleep)
+        if waited:
+            self.out(f"waited {waited:.1f} s for the Celery queue before sending ERB's batch")
         flushed = events.flush_pending_events()
         extra = {"sent_event_count": self.sent, "interrupted": interrupted, "flushed": flushed}
         self.store.record(self.run_id, "end", extra)
@@ -127,6 +144,7 @@ class LoadTest:
         self.start()
         interrupted = False
         try:
+            self.wait_for_monitor()
             self.emit_events()
         except KeyboardInterrupt:
             interrupted = True

@@ -38,13 +38,20 @@ def next_tick(previous: float, period: float, now: float) -> float:
     return tick
 
 
-def drained(stats: dict, previous_rows: int | None, sent: int | None) -> bool:
-    """True when nothing is left to arrive: no backlog, and every event arrived or none moved."""
-    backlog = stats["backlog"].get("backlog")
-    if backlog:
-        return False
+#: After the run ended, rows that stopped growing for this long (and this many samples) with
+#: no backlog left mean nothing more is coming (events lost, or a backend without a queue).
+SETTLE_SECS = 10.0
+SETTLE_SAMPLES = 3
+
+
+def drained(stats: dict, sent: int | None, unchanged_samples: int, unchanged_secs: float) -> bool:
+    """True when nothing is left to arrive: every event arrived, or no backlog and no movement."""
     rows = stats["clickhouse"]["run_rows"]
-    return (sent is not None and rows >= sent) or rows == previous_rows
+    if sent is not None and rows >= sent:
+        return True
+    if stats["backlog"].get("backlog"):
+        return False
+    return unchanged_samples >= SETTLE_SAMPLES and unchanged_secs >= SETTLE_SECS
 
 
 class Monitor:
@@ -94,21 +101,24 @@ class Monitor:
         """Attach, then sample until the run ended and its events drained (or the timeout)."""
         run = self.attach()
         tick = self.clock()
-        previous_rows: int | None = None
+        previous_rows, unchanged, changed_at = None, 0, self.clock()
         ended_at: float | None = None
         while True:
             stats = self.sample(run)
             rows = stats["clickhouse"]["run_rows"]
+            if rows != previous_rows:
+                previous_rows, unchanged, changed_at = rows, 0, self.clock()
+            else:
+                unchanged += 1
             end = self.store.run_rows(run.run_id).get("end")
             if end is not None:
                 ended_at = ended_at if ended_at is not None else self.clock()
                 sent = end.extra.get("sent_event_count")
-                if drained(stats, previous_rows, sent):
+                if drained(stats, sent, unchanged, self.clock() - changed_at):
                     break
                 if self.clock() - ended_at >= self.options.timeout:
                     self.out(f"stopped waiting for the backlog after {self.options.timeout:g} s")
                     break
-            previous_rows = rows
             tick = next_tick(tick, self.options.sleep_time, self.clock())
             self.sleep(max(0.0, tick - self.clock()))
         return run.run_id

@@ -122,6 +122,12 @@ class LoadTestStore:
         ).result_rows
         return [Sample(_aware(when), json.loads(stats)) for when, stats in rows]
 
+    def sample_count(self, run_id: str) -> int:
+        return self.client.query(
+            f"SELECT count() FROM {self.stats} WHERE run_id = {{run_id:String}}",  # noqa: S608
+            parameters={"run_id": run_id},
+        ).result_rows[0][0]
+
     def xapi_stats(self, since: datetime, now: datetime) -> dict:
         """Rows of the run (emitted since ``since``, de-duplicated), newest event, lag."""
         row = self.client.query(

@@ -5,6 +5,7 @@ and ``.ci/run`` run them.
 """
 
 import importlib
+import os
 import secrets
 
 import pytest
@@ -72,3 +73,21 @@ def xapi_pipeline(ralph, clickhouse, settings, backend_config, xapi_ch, ch, tran
     migration.create_types(apps, None)
     configure_router(ralph.route_url, ralph.lms_username, ralph.lms_password)
     return ralph
+
+
+@pytest.fixture
+def sandbox_env(xapi_pipeline, clickhouse, backend_config) -> dict[str, str]:
+    """Environment of a sandbox ``manage.py``/Celery process on this test's database (with the
+    route to Ralph) and ClickHouse."""
+    from django.db import connection
+
+    return {
+        **os.environ,
+        "ASPECTS_SANDBOX_DB": connection.settings_dict["NAME"],
+        "ASPECTS_SANDBOX_CLICKHOUSE_URL": backend_config["url"],
+        "ASPECTS_SANDBOX_CLICKHOUSE_USER": backend_config["username"],
+        "ASPECTS_SANDBOX_CLICKHOUSE_PASSWORD": backend_config["password"],
+        "ASPECTS_SANDBOX_CLICKHOUSE_DATABASE": backend_config["database"],
+        "ASPECTS_SANDBOX_XAPI_DATABASE": clickhouse.xapi_database,
+        "DJANGO_SETTINGS_MODULE": "sandbox.lms.settings",
+    }
