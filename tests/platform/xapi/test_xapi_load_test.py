@@ -1,11 +1,11 @@
 """load_test_tracking_events, monitor_load_test_tracking and load_test_report on the sandbox."""
 
 import csv
+import io
 import json
 import signal
 import subprocess
 import sys
-import threading
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from aspects_platform.load_test.report import load_report, percentile
 from aspects_platform.load_test.store import LoadTestStore
 from django.core.management import CommandError, call_command
 
+from sandbox.load_test_run import monitored_load_test
 from tests.platform.conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[3]
@@ -34,40 +35,10 @@ def only_run_id(ch) -> str:
     return run_id
 
 
-def monitored_run(tmp_path, **generator) -> tuple[str, str]:
+def monitored_run(tmp_path, **generator) -> tuple[str, Path]:
     """Monitor (thread) + generator (this thread), as `tutor local do load-test` runs them."""
-    output: list[str] = []
-
-    def monitor() -> None:
-        from django.db import connection
-
-        try:
-            call_command(
-                "monitor_load_test_tracking",
-                "--sleep_time", "0.3", "--backend", "celery", "--timeout", "60",
-                "--output_dir", str(tmp_path), stdout=_Collect(output),
-            )  # fmt: skip
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=monitor)
-    thread.start()
-    arguments = [f"--{key}={value}" for key, value in generator.items()]
-    call_command("load_test_tracking_events", "--sleep_time", "0", *arguments)
-    thread.join(120)
-    assert not thread.is_alive()
-    return "\n".join(output), tmp_path
-
-
-class _Collect:
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-
-    def write(self, text: str) -> None:
-        self.lines.append(text)
-
-    def flush(self) -> None:
-        pass
+    output = monitored_load_test(tmp_path, sample_every=0.3, sleep_time=0, **generator)
+    return output, tmp_path
 
 
 @pytest.mark.django_db(transaction=True)
@@ -139,12 +110,12 @@ def png_description(path: Path) -> dict:
 def test_report_command_reports_a_past_run(xapi_pipeline, ch, tmp_path):
     monitored_run(tmp_path / "first", num_users=1, num_events=5)
     run_id = only_run_id(ch)
-    output: list[str] = []
+    output = io.StringIO()
     call_command(
         "load_test_report", "--run_id", run_id, "--output_dir", str(tmp_path / "again"),
-        stdout=_Collect(output),
+        stdout=output,
     )  # fmt: skip
-    assert "events sent:     5" in "\n".join(output)
+    assert "events sent:     5" in output.getvalue()
     assert (tmp_path / "again" / f"load_test_{run_id}.png").exists()
     with pytest.raises(CommandError, match="no load test run 'nope'"):
         call_command("load_test_report", "--run_id", "nope")
