@@ -134,6 +134,12 @@ def apply(namespace: dict) -> None:
     namespace["EVENT_TRACKING_ENABLED"] = True
     namespace["ASPECTS_SANDBOX_XAPI_MODE"] = current
     if current == "celery":
+        # Worker and LMS processes write the same SQLite file: IMMEDIATE transactions take the
+        # write lock up front, so two read-then-write transactions cannot deadlock (Django 5.1+).
+        import django
+
+        if django.VERSION >= (5, 1):
+            namespace["DATABASES"]["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
         namespace["CELERY_BROKER_URL"] = url
         namespace["CELERY_TASK_ALWAYS_EAGER"] = False
         namespace["CELERY_TASK_DEFAULT_QUEUE"] = CELERY_QUEUE
