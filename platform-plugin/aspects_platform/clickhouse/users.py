@@ -36,7 +36,8 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
     xapi = quote_identifier(settings.xapi_database)
     xapi_table = f"{xapi}.{quote_identifier(settings.xapi_table)}"
     if service == "lms":
-        lms = [f"INSERT, SELECT ON {sink}.*"] + [
+        # SELECT on the xAPI table: the load-test monitor counts the rows a run produced.
+        lms = [f"INSERT, SELECT ON {sink}.*", f"SELECT ON {xapi_table}"] + [
             f"ALTER DELETE ON {sink}.{quote_identifier(table)}" for table in PII_TABLES
         ]
         # The retirement DELETE runs ON CLUSTER: refused (ACCESS_DENIED, 497) without this
