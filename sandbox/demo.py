@@ -66,15 +66,18 @@ def _publish_and_enroll() -> None:
     from common.djangoapps.student.models import CourseEnrollment
     from django.contrib.auth.models import User
     from opaque_keys.edx.keys import CourseKey
+    from xmodule.modulestore import ModuleStoreEnum
     from xmodule.modulestore.django import modulestore
 
     first = CourseKey.from_string("course-v1:SandboxX+C0001+2026")
-    modulestore().publish(first)
+    store = modulestore()
+    with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, first):
+        store.publish(first.make_usage_key("course", "course"), ModuleStoreEnum.UserID.test)
     print(f"    published {first}")
     learners = User.objects.exclude(courseenrollment__course_id=first).order_by("id")
     for user in learners[:LIVE_ENROLLMENTS]:
         CourseEnrollment.enroll(user, first, mode="verified")
-    print(f"    enrolled {LIVE_ENROLLMENTS} learners in {first} (ENROLL_STATUS_CHANGE)")
+    print(f"    enrolled {LIVE_ENROLLMENTS} learners in {first} (COURSE_ENROLLMENT_CHANGED)")
 
 
 def _report(server) -> bool:

@@ -121,7 +121,12 @@ def _ids_option(name: str, help_text: str) -> t.Callable[[t.Callable[..., t.Any]
     required=True,
     help="Which objects to dump.",
 )
-@click.option("--force", is_flag=True, help="Dump every object, even those already up to date.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="course_overviews only: dump every selected course, not only those modified since "
+    "their last dump (no effect on other objects).",
+)
 @click.option("--batch-size", type=click.IntRange(min=1), help="Objects per batch.")
 @_sleep_time_option("Seconds to pause between batches.")
 @_ids_option("--ids", "Only dump these primary keys.")

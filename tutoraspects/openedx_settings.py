@@ -79,6 +79,8 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         '# Aspects (tutor-aspects): ClickHouse event sinks and the Superset "Reports" tab.',
         f"EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {python_literal(backend)}",
         f"EVENT_SINK_CLICKHOUSE_PII_MODELS = {python_literal(PII_TABLES)}",
+        # PII off: no setting or waffle flag can turn a PII sink on in the LMS/CMS.
+        f"EVENT_SINK_CLICKHOUSE_PII_ENABLED = {bool(config['ASPECTS_ENABLE_PII'])!r}",
         *(f"EVENT_SINK_CLICKHOUSE_{name.upper()}_ENABLED = True" for name in enabled_sinks(config)),
         f"SUPERSET_CONFIG = {python_literal(superset)}",
         "ASPECTS_INSTRUCTOR_DASHBOARDS = "

@@ -14,8 +14,9 @@ PLATFORM_RECEIVERS = [
         PluginSignals.SIGNAL_PATH: "xmodule.modulestore.django.COURSE_PUBLISHED",
     },
     {
-        PluginSignals.RECEIVER_FUNC_NAME: "on_enrollment_status_change",
-        PluginSignals.SIGNAL_PATH: "common.djangoapps.student.signals.ENROLL_STATUS_CHANGE",
+        # Every saved enrollment change (see signals.on_course_enrollment_changed).
+        PluginSignals.RECEIVER_FUNC_NAME: "on_course_enrollment_changed",
+        PluginSignals.SIGNAL_PATH: "openedx_events.learning.signals.COURSE_ENROLLMENT_CHANGED",
     },
     {
         PluginSignals.RECEIVER_FUNC_NAME: "on_user_retirement",

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models.signals import post_save
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import post_save, pre_save
 from edx_django_utils.plugins.constants import PluginSignals
 
-from aspects_platform import tasks
+from aspects_platform import retirement, tasks
 from aspects_platform.apps import PLATFORM_RECEIVERS
 from aspects_platform.sinks import (
     CourseEnrollmentSink,
@@ -42,9 +42,41 @@ def _enqueue_after_commit(task, *args: Any, using: str | None = None) -> None:
     transaction.on_commit(send, using=using or DEFAULT_DB_ALIAS)
 
 
-def on_user_profile_saved(sender, instance, using: str | None = None, **kwargs) -> None:
-    """post_save of UserProfile."""
-    if UserProfileSink.is_enabled():
+#: Set on a UserProfile by pre_save when the save changes nothing the sink exports.
+_EXPORT_UNCHANGED = "_aspects_export_unchanged"
+
+
+def on_user_profile_pre_save(
+    sender, instance, raw: bool = False, using: str | None = None, update_fields=None, **kwargs
+) -> None:
+    """pre_save of UserProfile: note whether the save changes anything the sink exports.
+
+    edx-platform saves the profile on every login and logout to keep the session key in
+    ``meta`` (``enforce_single_login``); the sink strips that key, so such saves write
+    nothing. The instance is compared with the row it overwrites: inside a transaction that
+    row is read with the lock the UPDATE takes next, so a concurrent change cannot hide.
+    """
+    instance.__dict__.pop(_EXPORT_UNCHANGED, None)
+    if raw or instance.pk is None or not UserProfileSink.is_enabled():
+        return
+    fields = UserProfileSink.profile_fields()
+    if update_fields is not None and not set(update_fields) & set(fields):
+        instance.__dict__[_EXPORT_UNCHANGED] = True
+        return
+    using = using or DEFAULT_DB_ALIAS
+    lock = connections[using].in_atomic_block
+    before = UserProfileSink.stored_state(sender, instance.pk, using, lock)
+    if before is not None:
+        now = UserProfileSink.exported_state(lambda field: getattr(instance, field))
+        instance.__dict__[_EXPORT_UNCHANGED] = before == now
+
+
+def on_user_profile_saved(
+    sender, instance, created: bool = False, using: str | None = None, **kwargs
+) -> None:
+    """post_save of UserProfile: write it, unless nothing the sink exports changed."""
+    unchanged = instance.__dict__.pop(_EXPORT_UNCHANGED, False)
+    if UserProfileSink.is_enabled() and (created or not unchanged):
         _enqueue_after_commit(
             tasks.dump_object_to_clickhouse, "user_profile", instance.pk, using=using
         )
@@ -58,19 +90,34 @@ def on_external_id_saved(sender, instance, using: str | None = None, **kwargs) -
         )
 
 
-def on_enrollment_status_change(sender, user=None, course_id=None, **kwargs) -> None:
-    """ENROLL_STATUS_CHANGE: write the enrollment once the change is committed."""
-    if user is None or course_id is None or not CourseEnrollmentSink.is_enabled():
+def on_course_enrollment_changed(sender=None, enrollment=None, **kwargs) -> None:
+    """COURSE_ENROLLMENT_CHANGED (openedx-events): write the enrollment once committed.
+
+    edx-platform sends it from ``update_enrollment`` on every saved change: enrollment,
+    reactivation, mode change, unenrollment. ENROLL_STATUS_CHANGE and
+    COURSE_ENROLLMENT_CREATED add nothing to it (and come even when nothing changed), so one
+    change is one write. Events replayed from the event bus are the sending service's to write.
+    """
+    if enrollment is None or kwargs.get("from_event_bus"):
         return
-    user_id, course_key = user.pk, course_id
+    if not CourseEnrollmentSink.is_enabled():
+        return
+    user_id, course_key = enrollment.user.id, enrollment.course.course_key
 
     def send() -> None:
-        model = get_model(CourseEnrollmentSink.object_name)
-        pk = (
-            model._default_manager.filter(user_id=user_id, course_id=course_key)
-            .values_list("pk", flat=True)
-            .first()
-        )
+        # Runs after the commit, in the request that saved the change: never raise into it.
+        try:
+            model = get_model(CourseEnrollmentSink.object_name)
+            pk = (
+                model._default_manager.filter(user_id=user_id, course_id=course_key)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        except Exception:
+            log.exception(
+                "Could not look up the enrollment of user %s in %s to dump it", user_id, course_key
+            )
+            return
         if pk is None:
             log.warning("No enrollment of user %s in %s to dump", user_id, course_key)
             return
@@ -83,14 +130,35 @@ def on_enrollment_status_change(sender, user=None, course_id=None, **kwargs) -> 
 
 
 def on_course_published(sender, course_key=None, **kwargs) -> None:
-    """COURSE_PUBLISHED: write the course's blocks and overview."""
-    if course_key is not None and CourseOverviewSink.is_enabled():
-        _enqueue_after_commit(tasks.dump_course_to_clickhouse, str(course_key))
+    """COURSE_PUBLISHED: once committed, schedule one (debounced) dump of the course."""
+    if course_key is None or not CourseOverviewSink.is_enabled():
+        return
+    key = str(course_key)
+
+    def send() -> None:
+        try:
+            tasks.enqueue_course_dump(key)
+        except Exception:
+            # Never break the publish; the dump command can backfill.
+            log.exception("Could not enqueue the dump of course %s", key)
+
+    transaction.on_commit(send)
 
 
 def on_user_retirement(sender, user=None, **kwargs) -> None:
-    """USER_RETIRE_LMS_MISC: delete the user's rows from every PII table."""
-    if user is not None and UserRetirementSink.is_enabled():
+    """USER_RETIRE_LMS_MISC: record the retirement in the LMS database, then run it.
+
+    The record is written even while the retirement sink is off, so that turning it on (and
+    ``retire_users_from_clickhouse --redrive``) still retires this user. A failure here is
+    logged, never raised into the platform's retirement step.
+    """
+    if user is None:
+        return
+    try:
+        retirement.record(user.pk)
+    except Exception:
+        log.exception("Could not record the ClickHouse retirement of user %s", user.pk)
+    if UserRetirementSink.is_enabled():
         _enqueue_after_commit(tasks.retire_user_from_clickhouse, user.pk)
 
 
@@ -98,6 +166,14 @@ def on_user_retirement(sender, user=None, **kwargs) -> None:
 MODEL_RECEIVERS: tuple[tuple[str, Callable], ...] = (
     ("user_profile", on_user_profile_saved),
     ("external_id", on_external_id_saved),
+)
+#: Model pre_save receivers, the same way.
+MODEL_PRE_SAVE_RECEIVERS: tuple[tuple[str, Callable], ...] = (
+    ("user_profile", on_user_profile_pre_save),
+)
+_MODEL_SIGNALS = (
+    ("post_save", post_save, MODEL_RECEIVERS),
+    ("pre_save", pre_save, MODEL_PRE_SAVE_RECEIVERS),
 )
 
 
@@ -118,14 +194,15 @@ def dispatch_uid(receiver: Callable) -> str:
 def connect_receivers() -> list[str]:
     """Connect every receiver whose sender can be imported; returns what was connected."""
     connected = []
-    for object_name, receiver in MODEL_RECEIVERS:
-        try:
-            model = get_model(object_name)
-        except ImproperlyConfigured as exc:
-            log.info("Not listening to %s saves: %s", object_name, exc)
-            continue
-        post_save.connect(receiver, sender=model, dispatch_uid=dispatch_uid(receiver))
-        connected.append(f"{model.__name__}.post_save")
+    for signal_name, signal, receivers in _MODEL_SIGNALS:
+        for object_name, receiver in receivers:
+            try:
+                model = get_model(object_name)
+            except ImproperlyConfigured as exc:
+                log.info("Not listening to %s saves: %s", object_name, exc)
+                continue
+            signal.connect(receiver, sender=model, dispatch_uid=dispatch_uid(receiver))
+            connected.append(f"{model.__name__}.{signal_name}")
     for module, name, receiver in platform_signals():
         try:
             signal = getattr(importlib.import_module(module), name)

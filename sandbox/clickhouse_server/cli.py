@@ -73,6 +73,12 @@ def _display(path: Path) -> str:
 
 def down() -> int:
     server = sandbox_server()
+    stale = server.remove_stale_pid_file()
+    if stale:
+        print(
+            f"stale pid file {_display(server.pid_file)} removed: {stale}, not this embedded "
+            "ClickHouse; that process was left alone"
+        )
     if server.running_pid() is None:
         print("embedded ClickHouse is not running")
         return 0

@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 from .auth import write_users_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,16 +80,44 @@ class ChildServer:
     def log_file(self) -> Path:
         return self.home / "server.log"
 
+    def _pid_from_file(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return None
+
     def running_pid(self) -> int | None:
-        """The pid of a live server for this home folder, if any."""
+        """The pid of a live server for this home folder, if any.
+
+        The pid file's process counts only if its command line is this home's ``serve``: a
+        pid reused by another program after a crash or reboot is never taken for the server.
+        """
+        pid = self._pid_from_file()
+        return pid if pid is not None and self.is_own_server(pid) else None
+
+    def is_own_server(self, pid: int) -> bool:
+        """True when ``pid`` runs ``python -m sandbox.clickhouse_server serve --home <home>``."""
+        try:
+            command = psutil.Process(pid).cmdline()
+        except psutil.Error:
+            return False
+        module = any(command[i : i + 2] == ["-m", __package__] for i in range(len(command)))
+        home = any(command[i : i + 2] == ["--home", str(self.home)] for i in range(len(command)))
+        return module and "serve" in command and home
+
+    def remove_stale_pid_file(self) -> str | None:
+        """Remove a pid file that does not name this home's server; what it named, else None."""
         if not self.pid_file.exists():
             return None
-        try:
-            pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
-        except (ValueError, ProcessLookupError, PermissionError):
+        pid = self._pid_from_file()
+        if pid is None:
+            what = "it holds no pid"
+        elif self.is_own_server(pid):
             return None
-        return pid
+        else:
+            what = f"pid {pid} is {_command_line(pid)}"
+        self.pid_file.unlink(missing_ok=True)
+        return what
 
     def _spawn(self, command: list[str], env: dict[str, str]) -> subprocess.Popen:
         """Start ``command`` in its own session, output to the log, pid to the pid file."""
@@ -120,7 +150,11 @@ class ChildServer:
         raise RuntimeError(f"{what} was not ready within {timeout:.0f}s; see {self.log_file}")
 
     def stop(self, timeout: float = 20.0) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after ``timeout``); keep its data."""
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout``); keep its data.
+
+        Only this home's own server is signalled (see ``running_pid``); a stale pid file is
+        removed and the process it names is left alone.
+        """
         pid = self._process.pid if self._process and self._process.poll() is None else None
         pid = pid or self.running_pid()
         if pid is None:
@@ -202,6 +236,13 @@ class EmbeddedClickHouse(ChildServer):
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return repr(" ".join(psutil.Process(pid).cmdline())[:80])
+    except psutil.Error:
+        return "not running"
 
 
 def _alive(pid: int, process: subprocess.Popen | None) -> bool:

@@ -16,7 +16,11 @@ from .protocol import content_type, is_read_only, output_format, parse_params, s
 
 SERVER_NAME = "aspects-embedded-clickhouse"
 READONLY = 164
-MAX_QUERY_BYTES = 1 << 30
+#: A body that is not streamed into an INSERT is held in memory: at most this much.
+MAX_QUERY_BYTES = 256 << 20
+#: Seconds a connection may stay silent (idle keep-alive, a stalled upload) before it is closed,
+#: as ClickHouse's http_receive_timeout / keep_alive_timeout.
+SOCKET_TIMEOUT = 30.0
 
 
 class ClickHouseHTTPServer(ThreadingHTTPServer):
@@ -25,10 +29,17 @@ class ClickHouseHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], engine: Engine | None, users: Users):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        engine: Engine | None,
+        users: Users,
+        socket_timeout: float = SOCKET_TIMEOUT,
+    ):
         super().__init__(address, ClickHouseHandler)
         self.engine = engine
         self.users = users
+        self.socket_timeout = socket_timeout
 
 
 class ClickHouseHandler(BaseHTTPRequestHandler):
@@ -36,6 +47,14 @@ class ClickHouseHandler(BaseHTTPRequestHandler):
     server_version = "ClickHouse"
     sys_version = ""
     server: ClickHouseHTTPServer
+    # Headers and body are two writes: with Nagle's algorithm the body waits for the client's
+    # delayed ACK (~40 ms per keep-alive request).
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        """Apply the server's socket timeout to this connection (read and write)."""
+        self.timeout = self.server.socket_timeout
+        super().setup()
 
     def version_string(self) -> str:
         return self.server_version
@@ -78,18 +97,18 @@ class ClickHouseHandler(BaseHTTPRequestHandler):
             self.server.users.authenticate(user, password)
             if not IDENTIFIER_PATTERN.fullmatch(request.database):
                 raise ClickHouseError(81, f"Database {request.database} does not exist")
-            chunks = decoded_chunks(
-                raw_chunks(self.rfile, self.headers), self.headers.get("Content-Encoding", "")
-            )
+            raw = raw_chunks(self.rfile, self.headers)
+            encoding = self.headers.get("Content-Encoding", "")
             head = split_insert(request.url_query.encode()) if method == "POST" else None
             if head and not head[2].strip():
                 summary = self.server.engine.insert(
-                    head[0], head[1], chunks, request.database, request.settings
-                )
+                    head[0], head[1], decoded_chunks(raw, encoding), request.database,
+                    request.settings,
+                )  # fmt: skip
                 body_consumed = True
                 self._send_ok(b"", request.default_format, summary, query_id)
                 return
-            body = _read_all(chunks)
+            body = _read_all(decoded_chunks(raw, encoding, MAX_QUERY_BYTES))
             body_consumed = True
             text = request.url_query.encode()
             if body:
@@ -173,7 +192,9 @@ def _read_all(chunks) -> bytes:
         size += len(chunk)
         if size > MAX_QUERY_BYTES:
             raise ClickHouseError(
-                QUERY_IS_TOO_LARGE, "Query is too large (more than 1 GiB without INSERT FORMAT)"
+                QUERY_IS_TOO_LARGE,
+                f"Query is too large (more than {MAX_QUERY_BYTES >> 20} MiB without INSERT "
+                "... FORMAT in the URL, which streams)",
             )
         parts.append(chunk)
     return b"".join(parts)
@@ -187,10 +208,17 @@ def _readonly_error() -> ClickHouseError:
     )
 
 
-def serve(host: str, port: int, data_path: str, users: Users, ready=None) -> None:
+def serve(
+    host: str,
+    port: int,
+    data_path: str,
+    users: Users,
+    ready=None,
+    socket_timeout: float = SOCKET_TIMEOUT,
+) -> None:
     """Serve until SIGTERM/SIGINT; then close the engine cleanly (data stays on disk)."""
     try:
-        server = ClickHouseHTTPServer((host, port), None, users)
+        server = ClickHouseHTTPServer((host, port), None, users, socket_timeout)
     except OSError as error:
         raise SystemExit(
             f"error: cannot listen on {host}:{port}: {error.strerror} "

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aspects_platform.clickhouse.identifiers import quote_identifier
 
-# table -> (ClickHouse expression counting distinct objects, sandbox model label)
+
+def published_blocks() -> int:
+    """Blocks on the published branch of every course in the sandbox modulestore."""
+    from xmodule.modulestore import ModuleStoreEnum
+    from xmodule.modulestore.django import modulestore
+    from xmodule.modulestore.models import CourseIndex
+
+    store = modulestore()
+    keys = CourseIndex.objects.values_list("course_key", flat=True)
+    revision = ModuleStoreEnum.RevisionOption.published_only
+    return sum(len(store.get_items(key, revision=revision)) for key in keys)
+
+
+# table -> (ClickHouse expression counting distinct objects, sandbox model label or counter)
 # Distinct keys, because sink tables keep history: each dump or publish appends rows.
-TABLE_KEYS = {
+TABLE_KEYS: dict[str, tuple[str, str | Callable[[], int]]] = {
     "course_overviews": ("uniqExact(course_key)", "course_overviews.CourseOverview"),
-    "course_blocks": ("uniqExact(course_key, location)", "modulestore.BlockRecord"),
+    "course_blocks": ("uniqExact(course_key, location)", published_blocks),
     "user_profile": ("uniqExact(id)", "student.UserProfile"),
     "external_id": ("uniqExact(external_user_id)", "external_user_ids.ExternalId"),
     "course_enrollment": ("uniqExact(id)", "student.CourseEnrollment"),
@@ -38,7 +52,7 @@ def count_tables(client, database: str, tables: dict = TABLE_KEYS) -> list[Table
 
     results = []
     for table, (distinct_expr, label) in tables.items():
-        sandbox = apps.get_model(label).objects.count()
+        sandbox = label() if callable(label) else apps.get_model(label).objects.count()
         name = f"{quote_identifier(database)}.{quote_identifier(table)}"
         distinct, rows = client.query(
             f"SELECT {distinct_expr}, count() FROM {name}"  # noqa: S608 - validated identifiers

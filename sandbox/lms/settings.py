@@ -4,7 +4,8 @@ Environment overrides (all optional): ASPECTS_SANDBOX_DIR, ASPECTS_SANDBOX_DB,
 ASPECTS_SANDBOX_CLICKHOUSE_{PORT,URL,USER,PASSWORD,DATABASE}, ASPECTS_SANDBOX_SINKS_ENABLED
 (0 turns every sink setting off), ASPECTS_SANDBOX_CELERY_EAGER (0 = send tasks to the broker),
 ASPECTS_SANDBOX_CELERY_BROKER (default ``memory://localhost/``), ASPECTS_SANDBOX_PLUGINS
-(0 = no plugin apps, settings or receivers).
+(0 = no plugin apps, settings or receivers). ``SERVICE_VARIANT`` (``manage.py cms ...``) picks
+the modulestore's default branch: published-only for the LMS, draft-preferred for the CMS.
 """
 
 import os
@@ -28,6 +29,9 @@ def _env_flag(name: str, default: bool) -> bool:
 
 # "lms" or "cms", as edx-platform's manage.py sets it (`manage.py cms <command>`).
 SERVICE_VARIANT = os.environ.get("SERVICE_VARIANT", "lms")
+# As edx-platform: lms/envs leave it unset (published-only); cms/envs/common.py sets
+# 'draft-preferred'. Read by xmodule.modulestore.django._get_modulestore_branch_setting.
+MODULESTORE_BRANCH = "draft-preferred" if SERVICE_VARIANT == "cms" else None
 DEBUG = False
 # Sandbox only: never used by a real LMS. Not a secret worth protecting.
 SECRET_KEY = os.environ.get("ASPECTS_SANDBOX_SECRET_KEY", "sandbox-only-insecure-key")
@@ -39,7 +43,8 @@ ROOT_URLCONF = "sandbox.lms.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SANDBOX_DATA_DIR = data_dir()
 LMS_ROOT_URL = "http://localhost:8000"
-FEATURES = {"CUSTOM_COURSES_EDX": False}
+# As lms/envs/common.py: one login at a time (the profile is saved on every login/logout).
+FEATURES = {"CUSTOM_COURSES_EDX": False, "PREVENT_CONCURRENT_LOGINS": True}
 
 DATABASES = {
     "default": {
@@ -67,6 +72,10 @@ INSTALLED_APPS = [
 SANDBOX_PLUGINS_ENABLED = _env_flag("ASPECTS_SANDBOX_PLUGINS", True)
 if SANDBOX_PLUGINS_ENABLED:
     INSTALLED_APPS.extend(get_plugin_apps(ProjectType.LMS))
+# event-routing-backends joins as an LMS plugin when installed; its Celery tasks need the apps
+# edx-platform always has (celery_utils' FailedTask model, event-tracking).
+if any(app.startswith("event_routing_backends") for app in INSTALLED_APPS):
+    INSTALLED_APPS += ["celery_utils", "eventtracking.django.apps.EventTrackingConfig"]
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +129,8 @@ CELERY_BROKER_URL = os.environ.get("ASPECTS_SANDBOX_CELERY_BROKER", "memory://lo
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = _env_flag("ASPECTS_SANDBOX_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# edx-platform clears the request cache when a (non-eager) task ends.
+CLEAR_REQUEST_CACHE_ON_TASK_COMPLETION = True
 RETIREMENT_SERVICE_WORKER_USERNAME = "RETIREMENT_SERVICE_USER"
 
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
@@ -132,6 +143,7 @@ if SANDBOX_PLUGINS_ENABLED and xapi_settings.available():
 
 EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = SandboxBackendConfig()
 EVENT_SINK_CLICKHOUSE_PII_MODELS = ["user_profile", "external_id"]
+EVENT_SINK_CLICKHOUSE_PII_ENABLED = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)
 # Same module paths as edx-platform: here they resolve to the stand-in models.
 EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
     "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
@@ -148,9 +160,9 @@ EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
         "module": "common.djangoapps.student.models",
         "model": "CourseEnrollment",
     },
-    "user_retirement_status": {
+    "user_retirement_request": {
         "module": "openedx.core.djangoapps.user_api.models",
-        "model": "UserRetirementStatus",
+        "model": "UserRetirementRequest",
     },
 }
 _SINKS_ON = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)

@@ -2,6 +2,7 @@
 # ruff: noqa: S608 - database names come from SchemaSettings (validated identifiers)
 
 import dataclasses
+import re
 
 import pytest
 from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
@@ -82,6 +83,31 @@ def test_from_empty_migrations_create_every_table_with_the_contract_columns(fres
     assert table_columns(client, fresh.xapi_database, fresh.xapi_table) == XAPI_CONTRACT
 
 
+def test_0005_keeps_existing_course_blocks_and_keeps_one_row_per_block(fresh):
+    """Upgrading from the MergeTree course_blocks (one outline copy per dump) keeps the rows;
+    the newest copy of each block wins, and running the statement again changes nothing."""
+    client = fresh.client()
+    before = [m for m in load_migrations() if m.version < 5]
+    apply_migrations(client, fresh.schema, before)
+    table = f"`{fresh.event_sink_database}`.course_blocks"
+    insert = (
+        f"INSERT INTO {table} (org, course_key, location, display_name, block_type, section, "
+        "subsection, unit, graded, detached, xblock_data_json, `order`, edited_on, dump_id, "
+        "time_last_dumped) SELECT 'O', 'course-v1:O+C+R', loc, name, 'html', 0, 0, 0, false, "
+        "false, '{}', 1, NULL, generateUUIDv4(), toDateTime64({t:String}, 6, 'UTC') "
+        "FROM (SELECT arrayJoin(['a', 'b']) AS loc, {n:String} AS name)"
+    )
+    client.command(insert, parameters={"t": "2026-01-01 00:00:00", "n": "old"})
+    client.command(insert, parameters={"t": "2026-01-02 00:00:00", "n": "new"})
+    assert [m.version for m in apply_migrations(client, fresh.schema)] == [5]
+    final = f"SELECT location, display_name FROM {table} FINAL ORDER BY location"
+    assert client.query(final).result_rows == [("a", "new"), ("b", "new")]
+    (rerun,) = [m for m in load_migrations() if m.version == 5]
+    for statement in rerun.statements(fresh.schema):
+        client.command(statement)
+    assert client.query(final).result_rows == [("a", "new"), ("b", "new")]
+
+
 def test_engines_are_the_documented_ones(fresh):
     client = fresh.client()
     apply_migrations(client, fresh.schema)
@@ -95,7 +121,7 @@ def test_engines_are_the_documented_ones(fresh):
     assert engines["external_id"] == ("ReplacingMergeTree", "user_id, external_id_type")
     assert engines["course_enrollment"] == ("ReplacingMergeTree", "course_key, user_id")
     assert engines["course_overviews"] == ("ReplacingMergeTree", "org, course_key")
-    assert engines["course_blocks"][0] == "MergeTree"
+    assert engines["course_blocks"] == ("ReplacingMergeTree", "org, course_key, location")
     xapi = client.query(
         "SELECT engine, partition_key, sorting_key FROM system.tables "
         "WHERE database = {db:String} AND name = {t:String}",
@@ -139,12 +165,30 @@ def test_a_half_applied_migration_is_completed_on_retry(fresh):
     assert table_columns(client, fresh.event_sink_database, "course_enrollment")
 
 
+def test_an_upgrade_applies_only_the_new_migrations(fresh):
+    """A server migrated by an older release gets exactly the migrations added since."""
+    client = fresh.client()
+    migrations = load_migrations()
+    older_release = migrations[:2]
+    assert [m.version for m in apply_migrations(client, fresh.schema, older_release)] == [
+        m.version for m in older_release
+    ]
+    applied = apply_migrations(client, fresh.schema, migrations)
+    assert [m.version for m in applied] == [m.version for m in migrations[2:]]
+    assert table_columns(client, fresh.event_sink_database, "course_enrollment")
+
+
 def test_a_changed_applied_migration_is_an_error(fresh):
     client = fresh.client()
     migrations = load_migrations()
     apply_migrations(client, fresh.schema, migrations)
     edited = [dataclasses.replace(migrations[0], template=migrations[0].template + "\n-- x\n")]
-    with pytest.raises(MigrationChecksumError, match="0001_databases changed after"):
+    recorded, current = migrations[0].checksum[:12], edited[0].checksum[:12]
+    message = (
+        f"0001_databases changed after it was applied "
+        f"(recorded checksum {recorded}…, file {current}…)"
+    )
+    with pytest.raises(MigrationChecksumError, match=re.escape(message)):
         apply_migrations(client, fresh.schema, edited + migrations[1:])
 
 

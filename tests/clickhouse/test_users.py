@@ -44,12 +44,15 @@ def test_user_statements_parse_and_cluster_mode_only_adds_on_cluster(clickhouse,
         assert "ON CLUSTER aspects_cluster" in formatted
         assert single_node_form(formatted, "aspects_cluster") == format_query(client, single)
     extra = clustered[len(local) :]
-    cluster_grant = "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`"
-    assert extra == ([cluster_grant] if service == "lms" else [])
+    cluster_grants = [
+        "GRANT ON CLUSTER `aspects_cluster` CLUSTER ON *.* TO `ch_lms`",
+        "GRANT ON CLUSTER `aspects_cluster` CREATE TEMPORARY TABLE, REMOTE ON *.* TO `ch_lms`",
+    ]
+    assert extra == (cluster_grants if service == "lms" else [])
     for statement in extra:
-        assert "GRANT ON CLUSTER aspects_cluster CLUSTER ON *.* TO ch_lms" in format_query(
-            client, statement
-        )
+        formatted = format_query(client, statement)
+        assert formatted.startswith("GRANT ON CLUSTER aspects_cluster ")
+        assert formatted.endswith(" ON *.* TO ch_lms")
 
 
 def test_password_hash_matches_clickhouse_sha256_with_salt(clickhouse):
@@ -68,6 +71,7 @@ def test_least_privilege_grants():
         "SELECT ON `xapi`.`xapi_events_all`",  # the load-test monitor counts xAPI rows
         "ALTER DELETE ON `event_sink`.`user_profile`",
         "ALTER DELETE ON `event_sink`.`external_id`",
+        "ALTER UPDATE ON `event_sink`.`course_enrollment`",
     ]
     assert grants("superset", settings) == ["SELECT ON `event_sink`.*", "SELECT ON `xapi`.*"]
     assert grants("ralph", settings) == ["INSERT, SELECT ON `xapi`.`xapi_events_all`"]
@@ -75,10 +79,49 @@ def test_least_privilege_grants():
         grants("vector", settings)
 
 
-def test_cluster_mode_adds_the_cluster_grant_to_the_lms_user_only():
+def test_lms_delete_grants_follow_the_pii_tables():
+    only_profiles = grants("lms", SchemaSettings(pii_tables=("user_profile",)))
+    assert [g for g in only_profiles if g.startswith("ALTER")] == [
+        "ALTER DELETE ON `event_sink`.`user_profile`",
+        "ALTER UPDATE ON `event_sink`.`course_enrollment`",
+    ]
+    # course_enrollment listed as PII: its rows are deleted, so DELETE replaces UPDATE.
+    enrollments = grants("lms", SchemaSettings(pii_tables=("user_profile", "course_enrollment")))
+    assert [g for g in enrollments if g.startswith("ALTER")] == [
+        "ALTER DELETE ON `event_sink`.`user_profile`",
+        "ALTER DELETE ON `event_sink`.`course_enrollment`",
+    ]
+    with pytest.raises(InvalidIdentifierError, match="PII table"):
+        SchemaSettings(pii_tables=("user_profile; DROP",))
+
+
+def test_migrate_job_reads_the_pii_tables():
+    from aspects_platform.clickhouse.migrate import config_from_env
+
+    base = {
+        "ASPECTS_CLICKHOUSE_URL": "http://clickhouse:8123",
+        "ASPECTS_CLICKHOUSE_ADMIN_USER": "admin",
+        "ASPECTS_CLICKHOUSE_ADMIN_PASSWORD": "pw",
+    }
+    assert config_from_env(base).schema.pii_tables == ("user_profile", "external_id")
+    env = {**base, "ASPECTS_EVENT_SINK_PII_TABLES": "user_profile, external_id,course_enrollment"}
+    assert config_from_env(env).schema.pii_tables == (
+        "user_profile",
+        "external_id",
+        "course_enrollment",
+    )
+    assert config_from_env({**base, "ASPECTS_EVENT_SINK_PII_TABLES": ""}).schema.pii_tables == ()
+
+
+def test_cluster_mode_adds_the_cluster_grants_to_the_lms_user_only():
     settings = SchemaSettings(cluster="aspects_cluster")
-    assert grants("lms", settings)[-1] == "CLUSTER ON *.*"
-    assert "CLUSTER ON *.*" not in grants("lms", SchemaSettings())
+    assert grants("lms", settings)[-2:] == [
+        "CLUSTER ON *.*",
+        "CREATE TEMPORARY TABLE, REMOTE ON *.*",
+    ]
+    assert not {"CLUSTER ON *.*", "CREATE TEMPORARY TABLE, REMOTE ON *.*"} & set(
+        grants("lms", SchemaSettings())
+    )
     for service in ("superset", "ralph"):  # they never run ON CLUSTER queries
         assert not any("CLUSTER" in clause for clause in grants(service, settings))
 

@@ -45,6 +45,17 @@ def ch(clickhouse):
 
 
 @pytest.fixture(autouse=True)
+def fresh_request_cache():
+    """Each test starts with an empty request cache, as edx-platform's test cases do (the
+    modulestore and CourseOverview.get_from_id keep what they load there)."""
+    from edx_django_utils.cache import RequestCache
+
+    RequestCache.clear_all_namespaces()
+    yield
+    RequestCache.clear_all_namespaces()
+
+
+@pytest.fixture(autouse=True)
 def sink_backend(settings, backend_config, ch):
     """Every test starts with empty sink tables and the sinks pointed at the test ClickHouse."""
     from aspects_platform import tasks
@@ -59,6 +70,18 @@ def sink_backend(settings, backend_config, ch):
 def select(ch, sql: str, **parameters) -> list[tuple]:
     """Rows of a query on the event sink database."""
     return ch.query(sql, parameters=parameters).result_rows
+
+
+def latest_outline(ch, course_key, columns: str) -> list[tuple]:
+    """The course's current outline as dashboards read it (docs/clickhouse.md): the rows, after
+    FINAL, whose time_last_dumped is the course's latest, in outline order."""
+    return select(
+        ch,
+        f"SELECT {columns} FROM course_blocks FINAL WHERE course_key = {{k:String}} "  # noqa: S608
+        "AND time_last_dumped = (SELECT max(time_last_dumped) FROM course_blocks "
+        "WHERE course_key = {k:String}) ORDER BY `order`",
+        k=str(course_key),
+    )
 
 
 def naive_utc(value):
@@ -93,3 +116,16 @@ def worker():
             yield
     finally:
         APP.conf.task_always_eager = True
+
+
+@pytest.fixture
+def merges_stopped(ch):
+    """Stop background merges of the sink tables, so a test can count every row inserted.
+
+    ReplacingMergeTree merges collapse the rows of one key at any time (the latest wins).
+    """
+    for table in SINK_TABLES:
+        ch.command(f"SYSTEM STOP MERGES `{table}`")
+    yield
+    for table in SINK_TABLES:
+        ch.command(f"SYSTEM START MERGES `{table}`")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from common.djangoapps.student.models import UserProfile
 from django.contrib.auth.models import User
+from opaque_keys.edx.locator import CourseLocator
 from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
-from xmodule.modulestore.django import modulestore
-from xmodule.modulestore.sandbox_store import BlockSpec
+from xmodule.modulestore import ModuleStoreEnum
+from xmodule.modulestore.django import SignalHandler, modulestore
+
+USER_ID = ModuleStoreEnum.UserID.test
 
 TRICKY_TEXTS = (
     'She said "hi", then left',
@@ -35,40 +38,56 @@ def make_external_id(user: User, type_name: str = "xapi") -> ExternalId:
     return external_id
 
 
-def build_course(org: str = "OrgX", number: str = "C1", run: str = "2026"):
+def build_course(org: str = "OrgX", number: str = "C1", run: str = "2026", publish=True):
     """A course with two sections, detached blocks, graded and ungraded parts; returns its key.
 
     Outline (type:id): chapter:a [sequential:a1 graded [vertical:a1a [problem:p1, html:h1],
     vertical:a1b [video:v1]], sequential:a2 [vertical:a2a]], chapter:b [sequential:b1
     [vertical:b1a]]; detached: about:overview, static_tab:tab1, course_info:updates.
+    Built as Studio does (draft-preferred, real store calls) with COURSE_PUBLISHED switched off,
+    then (``publish``) the whole course is published: the first signal is the test's own.
     """
     store = modulestore()
-    course = store.create_course(org, number, run, display_name=f"{number} course")
-    key = course.id
-    root = course.location
+    key = CourseLocator(org, number, run)
+    with (
+        SignalHandler.course_published.for_state(is_enabled=False),
+        store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key),
+        store.bulk_operations(key),
+    ):
+        course = store.create_course(
+            org, number, run, USER_ID, fields={"display_name": f"{number} course"}
+        )
 
-    def at(block_type: str, block_id: str):
-        return key.make_usage_key(block_type, block_id)
+        def add(parent, block_type: str, block_id: str, name: str | None, **fields):
+            fields = fields | ({"display_name": name} if name is not None else {})
+            return store.create_child(USER_ID, parent, block_type, block_id, fields=fields).location
 
-    specs = [
-        BlockSpec("chapter", "a", root, "Section A"),
-        BlockSpec("sequential", "a1", at("chapter", "a"), "Sub A1", graded=True, format="Exam"),
-        BlockSpec("vertical", "a1a", at("sequential", "a1"), "Unit A1a"),
-        BlockSpec("problem", "p1", at("vertical", "a1a"), "Problem 1", graded=True),
-        BlockSpec("html", "h1", at("vertical", "a1a"), None),
-        BlockSpec("vertical", "a1b", at("sequential", "a1"), "Unit A1b"),
-        BlockSpec("video", "v1", at("vertical", "a1b"), "Video 1"),
-        BlockSpec("sequential", "a2", at("chapter", "a"), "Sub A2"),
-        BlockSpec("vertical", "a2a", at("sequential", "a2"), "Unit A2a"),
-        BlockSpec("chapter", "b", root, "Section B"),
-        BlockSpec("sequential", "b1", at("chapter", "b"), "Sub B1"),
-        BlockSpec("vertical", "b1a", at("sequential", "b1"), "Unit B1a"),
-        BlockSpec("static_tab", "tab1", None, "Tab"),
-        BlockSpec("about", "overview", None, "About"),
-        BlockSpec("course_info", "updates", None, "Updates"),
-    ]
-    store.add_blocks(key, specs)
+        a = add(course.location, "chapter", "a", "Section A")
+        a1 = add(a, "sequential", "a1", "Sub A1", graded=True, format="Exam")
+        a1a = add(a1, "vertical", "a1a", "Unit A1a")
+        add(a1a, "problem", "p1", "Problem 1")
+        add(a1a, "html", "h1", None)
+        a1b = add(a1, "vertical", "a1b", "Unit A1b")
+        add(a1b, "video", "v1", "Video 1")
+        a2 = add(a, "sequential", "a2", "Sub A2")
+        add(a2, "vertical", "a2a", "Unit A2a")
+        b = add(course.location, "chapter", "b", "Section B")
+        b1 = add(b, "sequential", "b1", "Sub B1")
+        add(b1, "vertical", "b1a", "Unit B1a")
+        for block_type, block_id, name in (
+            ("static_tab", "tab1", "Tab"),
+            ("about", "overview", "About"),
+            ("course_info", "updates", "Updates"),
+        ):
+            store.create_item(USER_ID, key, block_type, block_id, fields={"display_name": name})
+    if publish:
+        publish_course(key)
     return key
+
+
+def publish_course(course_key) -> None:
+    """Publish the whole course (Studio's publish of the course root): one COURSE_PUBLISHED."""
+    modulestore().publish(course_key.make_usage_key("course", "course"), USER_ID)
 
 
 #: (block_type, block_id, section, subsection, unit, detached) in expected ``order``.

@@ -53,13 +53,13 @@ def test_production_settings_without_env_tokens_keep_values():
 
 def test_each_platform_receiver_is_connected_once():
     from aspects_platform import signals
-    from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
     from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
+    from openedx_events.learning.signals import COURSE_ENROLLMENT_CHANGED
     from xmodule.modulestore.django import COURSE_PUBLISHED
 
     # The sandbox's plugins app connected them via PluginSignals, the app's ready() again.
     for signal, receiver in (
-        (ENROLL_STATUS_CHANGE, signals.on_enrollment_status_change),
+        (COURSE_ENROLLMENT_CHANGED, signals.on_course_enrollment_changed),
         (COURSE_PUBLISHED, signals.on_course_published),
         (USER_RETIRE_LMS_MISC, signals.on_user_retirement),
     ):

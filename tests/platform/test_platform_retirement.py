@@ -4,16 +4,21 @@ import io
 import logging
 
 import pytest
-from aspects_platform.sinks import UserRetirementSink, retired_users
+from aspects_platform.sinks import UserRetirementSink, get_model, retired_users
 from celery.signals import task_postrun, task_retry
+from common.djangoapps.student.models import UserProfile
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from openedx.core.djangoapps.user_api.models import UserRetirementStatus
 
 from sandbox.clickhouse_server.testing import format_query, single_node_form
 from tests.platform.conftest import select, wait_for
 from tests.platform.factories import make_external_id, make_user
+from tests.platform.retirement_pipeline import (
+    ensure_states,
+    service_worker,
+    start_and_retire_misc,
+)
 
 PII_TABLES = ("user_profile", "external_id")
 COUNT = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
@@ -62,6 +67,9 @@ def test_retirement_wins_over_writes_still_retrying(
     staying, _ = make_user("staying", name="Staying Person")
     assert wait_for(lambda: pii_counts(ch, leaving.id)["user_profile"] == 1)
     assert wait_for(lambda: pii_counts(ch, staying.id)["user_profile"] == 1)
+    # The retirement service worker logs in first: that login creates (and dumps) its profile.
+    worker_id = service_worker().session["_auth_user_id"]
+    assert wait_for(lambda: pii_counts(ch, int(worker_id))["user_profile"] == 1)
     task_events.clear()
 
     # Writes made while ClickHouse is down retry slowly; the retirement retries fast, so it
@@ -78,7 +86,7 @@ def test_retirement_wins_over_writes_still_retrying(
         assert wait_for(lambda: len(dump_retries()) == 3, timeout=20), task_events
         settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS = 0.1
         settings.EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS = 0.1
-        retire_user(leaving)
+        start_and_retire_misc(leaving)
         assert wait_for(lambda: any(e[0] == RETIRE_TASK for e in task_events)), task_events
     finally:
         embedded_clickhouse.start()
@@ -115,28 +123,34 @@ def test_bulk_dump_after_retirement_skips_retired_users(ch):
     retired = {users[1].id, users[4].id}
     for user in users:
         if user.id in retired:
-            retire_user(user)
+            start_and_retire_misc(user)
     for table in PII_TABLES:
         ch.command(f"TRUNCATE TABLE {table}")
-    kept = [u.id for u in users if u.id not in retired]
 
     for table in PII_TABLES:
+        # Every row of the LMS but the retired users' (the retirement service worker logged
+        # in, so it has a profile too, as in edx-platform).
+        model = get_model(table)
+        kept = sorted(model.objects.exclude(user_id__in=retired).values_list("user_id", flat=True))
+        assert set(kept) >= {u.id for u in users} - retired
         out, err = dump("--object", table, "--batch_size", "2")
         assert dumped_users(ch, table) == kept
-        assert f"Dumped 5 {table} objects" in out
+        assert f"Dumped {len(kept)} {table} objects" in out
         progress = err.strip().splitlines()
-        assert progress[0].startswith(f"{table}: dumped 2/5 (40.0%)"), err
-        assert progress[-1].startswith(f"{table}: dumped 5/5 (100.0%)"), err
+        total = len(kept)
+        assert progress[0].startswith(f"{table}: dumped 2/{total} ({200 / total:.1f}%)"), err
+        assert progress[-1].startswith(f"{table}: dumped {total}/{total} (100.0%)"), err
 
 
 @pytest.mark.django_db
 def test_dry_run_and_limit_count_without_retired_users(ch):
     users = seed(4)
-    retire_user(users[0])
+    start_and_retire_misc(users[0])
+    profiles = UserProfile.objects.exclude(user_id=users[0].id).order_by("pk")
     out, err = dump("--object", "user_profile", "--dry-run")
-    assert "user_profile: would dump 3/3" in err, err
+    assert f"user_profile: would dump {profiles.count()}/{profiles.count()}" in err, err
     dump("--object", "user_profile", "--limit", "2")
-    assert dumped_users(ch, "user_profile") == [users[1].id, users[2].id]
+    assert dumped_users(ch, "user_profile") == [p.user_id for p in profiles[:2]]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -154,7 +168,8 @@ def test_task_skips_a_retired_user(ch, worker):
         assert wait_for(lambda: ("user_profile", "SUCCESS", "dumped 1") in finished), finished
         ch.command("TRUNCATE TABLE user_profile")
         finished.clear()
-        UserRetirementStatus.objects.create(user=user, original_username=user.username)
+        ensure_states()
+        UserRetirementStatus.create_retirement(user)
         profile.name = "saved after the retirement started"
         profile.save()  # committed: the task is sent to the worker
         assert wait_for(lambda: finished), "the task never ran"
@@ -170,11 +185,12 @@ def test_without_the_retirement_model_nothing_is_filtered_and_it_is_logged_once(
 ):
     settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
         **settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG,
-        "user_retirement_status": {"module": "no_such.platform.models", "model": "Nope"},
+        "user_retirement_request": {"module": "no_such.platform.models", "model": "Nope"},
     }
     retired_users._warned.clear()
     users = seed(3)
-    UserRetirementStatus.objects.create(user=users[0], original_username="bulk00")
+    ensure_states()
+    UserRetirementStatus.create_retirement(users[0])
     ch.command("TRUNCATE TABLE user_profile")
     with caplog.at_level(logging.WARNING, logger=retired_users.__name__):
         dump("--object", "user_profile")
@@ -195,7 +211,7 @@ def test_non_pii_sinks_are_not_filtered(settings):
 
 
 def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
-    """ClickHouse mutations are asynchronous by default: the DELETE waits (mutations_sync=2)."""
+    """ClickHouse mutations are asynchronous by default: on one node they wait (mutations_sync)."""
     from aspects_platform import backend
 
     for table in PII_TABLES:
@@ -203,9 +219,10 @@ def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
     started = ch.command("SELECT now64(6)")
     client = backend.get_client(backend_config)
     try:
-        assert UserRetirementSink().retire(client, backend_config["database"], 41) == list(
-            PII_TABLES
-        )
+        assert UserRetirementSink().retire(client, backend_config["database"], 41) == [
+            *PII_TABLES,
+            "course_enrollment",
+        ]
     finally:
         client.close()
     assert pii_counts(ch, 41) == {"user_profile": 0, "external_id": 0}
@@ -220,20 +237,22 @@ def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
         started=started,
         tables=[f"{backend_config['database']}.{table}" for table in PII_TABLES],
     )
-    assert ran == sorted((f"{backend_config['database']}.{t}", "2") for t in PII_TABLES)
+    assert ran == sorted((f"{backend_config['database']}.{t}", "1") for t in PII_TABLES)
 
 
-def test_cluster_delete_is_the_lightweight_delete_on_cluster(ch, backend_config):
+def test_cluster_delete_is_a_mutation_on_cluster(ch, backend_config):
     """ON CLUSTER needs a cluster the embedded engine lacks: the cluster statement is parsed,
-    and the same DELETE without the clause is run on a PII table."""
+    and the same mutation without the clause is run on a PII table (not a lightweight DELETE,
+    which only masks rows)."""
     table = f"`{backend_config['database']}`.`user_profile`"
     statement = UserRetirementSink.delete_statement(table, "analytics")
     formatted = format_query(ch, statement)
-    assert "DELETE FROM" in formatted and "ON CLUSTER analytics" in formatted
+    assert formatted.startswith("ALTER TABLE") and "ON CLUSTER analytics" in formatted
+    assert "DELETE WHERE user_id = {user_id:Int64}" in formatted
     local = statement.replace(" ON CLUSTER `analytics`", "")
     assert single_node_form(formatted, "analytics") == format_query(ch, local)
     insert_pii_rows(ch, "user_profile", 61, 62)
-    ch.command(local, parameters={"user_id": 61})
+    ch.command(local, parameters={"user_id": 61}, settings={"mutations_sync": 1})
     assert pii_counts(ch, 61)["user_profile"] == 0
     assert pii_counts(ch, 62)["user_profile"] == 1
 
@@ -261,10 +280,11 @@ def test_a_write_that_races_the_retirement_is_deleted_again(ch, backend_config):
         def dump_pks(self, client, database, pks, run=None):
             written = super().dump_pks(client, database, pks, run)
             rows_before_retirement.append(pii_counts(ch, user.id)["user_profile"])
-            UserRetirementStatus.objects.create(user=user, original_username=user.username)
+            UserRetirementStatus.create_retirement(user)
             return written
 
     rows_before_retirement: list[int] = []
+    ensure_states()
     user, profile = make_user("racing")
     other, other_profile = make_user("other")
     client = backend.get_client(backend_config)
@@ -281,10 +301,10 @@ def test_a_write_that_races_the_retirement_is_deleted_again(ch, backend_config):
 
 
 @pytest.mark.django_db
-def test_sandbox_retire_user_creates_the_status_before_the_signal():
+def test_retire_misc_sends_the_signal_while_the_status_exists():
     from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
 
-    user = User.objects.create(username="leaving-now")
+    user, _ = make_user("leaving-now")
     seen: list[str] = []
 
     def receiver(sender, user=None, **kwargs):
@@ -292,8 +312,7 @@ def test_sandbox_retire_user_creates_the_status_before_the_signal():
 
     USER_RETIRE_LMS_MISC.connect(receiver, weak=False)
     try:
-        status = retire_user(user)
+        start_and_retire_misc(user)
     finally:
         USER_RETIRE_LMS_MISC.disconnect(receiver)
     assert seen == ["leaving-now"]
-    assert (status.user_id, status.original_username) == (user.id, "leaving-now")

@@ -10,6 +10,7 @@ from aspects_platform import backend, tasks
 from celery.signals import task_retry
 from clickhouse_connect.driver.exceptions import DatabaseError
 from common.djangoapps.student.models import CourseEnrollment
+from opaque_keys.edx.keys import CourseKey
 
 from tests.platform.conftest import select, wait_for
 from tests.platform.factories import make_user
@@ -36,7 +37,7 @@ def test_writes_made_while_clickhouse_is_down_arrive_when_it_is_back(
     try:
         users = [make_user(f"offline{i}", name=f"Offline {i}")[0] for i in range(3)]
         for user in users:
-            CourseEnrollment.enroll(user, "course-v1:OrgX+Down+2026")
+            CourseEnrollment.enroll(user, CourseKey.from_string("course-v1:OrgX+Down+2026"))
         assert wait_for(lambda: len(retries) >= 6, timeout=20), retries
     finally:
         embedded_clickhouse.start()

@@ -7,18 +7,21 @@ from datetime import UTC, datetime
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from django.db import transaction
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
+from opaque_keys.edx.keys import CourseKey
+from xmodule.modulestore import ModuleStoreEnum
 from xmodule.modulestore.django import modulestore
-from xmodule.modulestore.sandbox_store import BlockSpec
 
-from tests.platform.conftest import naive_utc, select
+from tests.platform.conftest import latest_outline, naive_utc, select
 from tests.platform.factories import (
     EXPECTED_OUTLINE,
     TRICKY_TEXTS,
+    USER_ID,
     build_course,
     make_external_id,
     make_user,
+    publish_course,
 )
+from tests.platform.retirement_pipeline import start_and_retire_misc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,9 +129,9 @@ def test_external_id_row(ch):
     assert rows == [(external_id.external_user_id, "xapi", "ext", user.id)]
 
 
-def test_enrollment_rows_follow_status_changes(ch):
+def test_enrollment_rows_follow_status_changes(ch, merges_stopped):
     user, _ = make_user("learner")
-    key = "course-v1:OrgX+E1+2026"
+    key = CourseKey.from_string("course-v1:OrgX+E1+2026")
     enrollment = CourseEnrollment.enroll(user, key, mode="verified")
     CourseEnrollment.unenroll(user, key)
     rows = select(
@@ -138,8 +141,8 @@ def test_enrollment_rows_follow_status_changes(ch):
         uid=user.id,
     )
     assert [r[:6] for r in rows] == [
-        (enrollment.id, key, True, "verified", "learner", user.id),
-        (enrollment.id, key, False, "verified", "learner", user.id),
+        (enrollment.id, str(key), True, "verified", "learner", user.id),
+        (enrollment.id, str(key), False, "verified", "learner", user.id),
     ]
     assert naive_utc(rows[0][6]) == naive_utc(enrollment.created)
 
@@ -147,14 +150,13 @@ def test_enrollment_rows_follow_status_changes(ch):
 def test_enrollment_in_rolled_back_transaction_writes_nothing(ch):
     user, _ = make_user("undecided")
     with pytest.raises(RuntimeError), transaction.atomic():
-        CourseEnrollment.enroll(user, "course-v1:OrgX+E2+2026")
+        CourseEnrollment.enroll(user, CourseKey.from_string("course-v1:OrgX+E2+2026"))
         raise RuntimeError("rollback")
     assert select(ch, "SELECT count() FROM course_enrollment") == [(0,)]
 
 
 def test_course_publish_writes_overview_and_every_block_in_outline_order(ch):
     key = build_course()
-    modulestore().publish(key)
     overview = select(
         ch,
         "SELECT org, course_key, display_name, self_paced, course_data_json, "
@@ -183,38 +185,33 @@ def test_nested_verticals_keep_the_enclosing_unit_number(ch):
     """Verticals below a unit (split_test groups) are not units; misplaced chapters/sequentials
     are not sections/subsections either."""
     store = modulestore()
-    course = store.create_course("OrgX", "Nest", "2026", display_name="Nested")
-    key = course.location.course_key
-
-    def at(block_type: str, block_id: str):
-        return key.make_usage_key(block_type, block_id)
-
-    store.add_blocks(
-        key,
-        [
-            BlockSpec("chapter", "s1", course.location),
-            BlockSpec("sequential", "q1", at("chapter", "s1")),
-            BlockSpec("vertical", "u1", at("sequential", "q1")),
-            BlockSpec("split_test", "ab", at("vertical", "u1")),
-            BlockSpec("vertical", "groupA", at("split_test", "ab")),
-            BlockSpec("problem", "pa", at("vertical", "groupA")),
-            BlockSpec("vertical", "groupB", at("split_test", "ab")),
-            BlockSpec("library_content", "lib", at("vertical", "u1")),
-            BlockSpec("vertical", "libv", at("library_content", "lib")),
-            BlockSpec("chapter", "odd_chapter", at("vertical", "u1")),
-            BlockSpec("sequential", "odd_seq", at("vertical", "u1")),
-            BlockSpec("vertical", "u2", at("sequential", "q1")),
-            BlockSpec("sequential", "q2", at("chapter", "s1")),
-            BlockSpec("vertical", "u3", at("sequential", "q2")),
-        ],
-    )
-    store.publish(key)
-    blocks = select(
-        ch,
-        "SELECT location, section, subsection, unit FROM course_blocks "
-        "WHERE course_key = {k:String} ORDER BY `order`",
-        k=str(key),
-    )
+    with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred):
+        course = store.create_course("OrgX", "Nest", "2026", USER_ID)
+        key = course.id
+        parents = {"course": course.location}
+        for block_type, block_id, parent in [
+            ("chapter", "s1", "course"),
+            ("sequential", "q1", "s1"),
+            ("vertical", "u1", "q1"),
+            ("split_test", "ab", "u1"),
+            ("vertical", "groupA", "ab"),
+            ("problem", "pa", "groupA"),
+            ("vertical", "groupB", "ab"),
+            ("library_content", "lib", "u1"),
+            ("vertical", "libv", "lib"),
+            ("chapter", "odd_chapter", "u1"),
+            ("sequential", "odd_seq", "u1"),
+            ("vertical", "u2", "q1"),
+            ("sequential", "q2", "s1"),
+            ("vertical", "u3", "q2"),
+        ]:
+            if block_type in ("chapter", "sequential") and parent == "u1":
+                # A direct-only block is published at once: its parent must be published first.
+                store.publish(parents[parent], USER_ID)
+            child = store.create_child(USER_ID, parents[parent], block_type, block_id)
+            parents[block_id] = child.location
+    publish_course(key)
+    blocks = latest_outline(ch, key, "location, section, subsection, unit")
     assert [(b[0].split("@")[-1], *b[1:]) for b in blocks] == [
         ("course", 0, 0, 0),
         ("s1", 1, 0, 0),
@@ -234,12 +231,15 @@ def test_nested_verticals_keep_the_enclosing_unit_number(ch):
     ]
 
 
-def test_republish_writes_a_new_copy_of_the_blocks(ch):
+def test_republishing_an_unchanged_course_keeps_one_row_per_block(ch):
     key = build_course(number="C2")
-    modulestore().publish(key)
-    modulestore().publish(key)
-    rows = select(ch, "SELECT uniqExact(dump_id), count() FROM course_blocks")
-    assert rows == [(2, 2 * len(EXPECTED_OUTLINE))]
+    latest = "SELECT max(time_last_dumped) FROM course_blocks"
+    [(first,)] = select(ch, latest)
+    for _ in range(4):
+        publish_course(key)
+    assert select(ch, latest)[0][0] > first, "each publish wrote the outline again"
+    rows = select(ch, "SELECT count(), uniqExact(location) FROM course_blocks FINAL")
+    assert rows == [(len(EXPECTED_OUTLINE), len(EXPECTED_OUTLINE))]
 
 
 def test_retirement_removes_the_user_from_every_pii_table(ch):
@@ -250,7 +250,7 @@ def test_retirement_removes_the_user_from_every_pii_table(ch):
     count = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
     for table in ("user_profile", "external_id"):
         assert select(ch, count, table=table, u=gone.id) == [(1,)]
-    retire_user(gone)
+    start_and_retire_misc(gone)
     for table in ("user_profile", "external_id"):
         assert select(ch, count, table=table, u=gone.id) == [(0,)]
         assert select(ch, count, table=table, u=kept.id) == [(1,)]

@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
-from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.external_user_ids.models import ExternalId
-from openedx.core.djangoapps.user_api.accounts.retirement import retire_user
 from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC
+from xmodule.modulestore import ModuleStoreEnum
 from xmodule.modulestore.django import COURSE_PUBLISHED, modulestore
-from xmodule.modulestore.models import BlockRecord
-from xmodule.modulestore.sandbox_store import BlockSpec
 from xmodule.modulestore.store_utilities import DETACHED_XBLOCK_TYPES
 
 from sandbox.lms.seed.text import TRICKY_NAMES
@@ -60,23 +57,39 @@ class Recorder:
         self.signal.disconnect(dispatch_uid=id(self))
 
 
+USER = ModuleStoreEnum.UserID.test
+
+
 def small_course():
-    """course > chapter > sequential (graded) > vertical > [problem, html], + a static tab."""
+    """course > chapter > sequential (graded) > vertical > [problem, html], + a static tab.
+
+    Built in Studio's branch, then the whole course is published.
+    """
     store = modulestore()
-    course = store.create_course("Org", "Demo", "2026", display_name="Demo course")
-    chapter = store.create_child(None, course.location, "chapter", "ch1", "Week 1")
-    seq = store.create_child(None, chapter.location, "sequential", "seq1", None, True, "Exam")
-    unit = store.create_child(None, seq.location, "vertical", "unit_one")
-    store.create_child(None, unit.location, "problem", "p1", "Problem 1")
-    store.create_child(None, unit.location, "html", "h1", "Text")
-    store.create_child(None, course.location, "chapter", "ch2", "Week 2")
-    store.add_blocks(course.id, [BlockSpec("static_tab", "tab", None, "Syllabus")])
+    with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred):
+        course = store.create_course("Org", "Demo", "2026", USER, {"display_name": "Demo course"})
+        chapter = store.create_child(
+            USER, course.location, "chapter", "ch1", fields={"display_name": "Week 1"}
+        )
+        seq = store.create_child(
+            USER, chapter.location, "sequential", "seq1", fields={"graded": True, "format": "Exam"}
+        )
+        unit = store.create_child(USER, seq.location, "vertical", "unit_one")
+        store.create_child(
+            USER, unit.location, "problem", "p1", fields={"display_name": "Problem 1"}
+        )
+        store.create_child(USER, unit.location, "html", "h1", fields={"display_name": "Text"})
+        store.create_child(
+            USER, course.location, "chapter", "ch2", fields={"display_name": "Week 2"}
+        )
+        store.create_item(USER, course.id, "static_tab", "tab", fields={"display_name": "Syllabus"})
+    store.publish(course.location, USER)
     return course.id
 
 
 def test_course_outline_reads_back_in_order_with_xblock_attributes():
     key = small_course()
-    course = modulestore().get_course(key, depth=None, revision="rev-opt-published-only")
+    course = modulestore().get_course(key, depth=None)
     walked = [(b.category, b.location.block_id) for b in course.walk()]
     assert walked == [
         ("course", "course"),
@@ -97,6 +110,8 @@ def test_course_outline_reads_back_in_order_with_xblock_attributes():
     assert unit.parent == seq.location
     problem = unit.get_children()[0]
     assert (problem.completion_mode, problem.edited_on is not None) == ("completable", True)
+    assert unit.graded is True, "inherited from the graded subsection"
+    assert problem.graded is True, "inherited from the graded subsection"
     assert str(problem.location) == "block-v1:Org+Demo+2026+type@problem+block@p1"
 
 
@@ -112,40 +127,26 @@ def test_get_items_filters_by_category_forms():
     assert store.get_course(CourseKey.from_string("course-v1:No+Such+Course")) is None
 
 
-def test_publish_refreshes_overview_then_sends_course_published():
+def test_publish_sends_course_published_and_the_platform_receiver_refreshes_the_overview():
     key = small_course()
-    with Recorder(COURSE_PUBLISHED) as first:
-        modulestore().publish(key)
     overview = CourseOverview.get_from_id(str(key))
     assert (str(overview), overview.display_name_with_default) == (str(key), "Demo course")
-    assert [call["course_key"] for call in first.calls] == [key]
-    before = overview.modified
-    with Recorder(COURSE_PUBLISHED):
-        modulestore().publish(key)
-    assert CourseOverview.get_from_id(key).modified > before
-
-
-def test_enroll_and_unenroll_send_enroll_status_change_with_platform_kwargs():
-    user = User.objects.create(username="learner", email="l@example.invalid")
-    key = CourseKey.from_string("course-v1:Org+Demo+2026")
-    with Recorder(ENROLL_STATUS_CHANGE) as signal:
-        CourseEnrollment.enroll(user, str(key), mode="verified")
-        CourseEnrollment.enroll(user, key, mode="verified")  # no change: no signal
-        CourseEnrollment.unenroll(user, key)
-    assert [(c["event"], c["mode"], c["course_id"]) for c in signal.calls] == [
-        ("enroll", "verified", key),
-        ("unenroll", "verified", key),
+    store = modulestore()
+    with Recorder(COURSE_PUBLISHED) as signal:
+        store.publish(key.make_usage_key("course", "course"), USER)
+    assert [(c["sender"].__name__, c["course_key"]) for c in signal.calls] == [
+        ("DraftVersioningModuleStore", key)
     ]
-    sent = set(signal.calls[0]) - {"sender", "signal"}
-    assert sent == {"event", "user", "course_id", "mode", "cost", "currency"}
-    enrollment = CourseEnrollment.objects.get(user=user)
-    assert (enrollment.course_id, enrollment.is_active) == (key, False)
+    assert CourseOverview.objects.get(id=key).modified > overview.modified
 
 
-def test_retire_user_sends_user_retire_lms_misc():
-    user = User.objects.create(username="leaving")
+def test_retire_misc_sends_user_retire_lms_misc():
+    from tests.platform.factories import make_user
+    from tests.platform.retirement_pipeline import start_and_retire_misc
+
+    user, _ = make_user("leaving")
     with Recorder(USER_RETIRE_LMS_MISC) as signal:
-        retire_user(user)
+        start_and_retire_misc(user)
     assert [call["user"] for call in signal.calls] == [user]
 
 
@@ -155,7 +156,8 @@ def test_seed_sandbox_creates_exact_counts_and_a_valid_outline():
     assert CourseEnrollment.objects.count() == 600
     assert CourseOverview.objects.count() == 2
     for overview in CourseOverview.objects.all():
-        assert BlockRecord.objects.filter(course_key=str(overview.id)).count() == 57
+        assert len(modulestore().get_items(overview.id)) == 57
+        assert overview.start is not None and overview.lowest_passing_grade == 0.5
         course = modulestore().get_course(overview.id)
         outline = list(course.walk())
         detached = modulestore().get_items(overview.id, qualifiers={"category": ["about",
@@ -241,3 +243,81 @@ def test_stand_in_migrations_match_the_models():
         "makemigrations", "student", "external_user_ids", "course_overviews", "modulestore",
         check=True, dry_run=True, verbosity=0,
     )  # fmt: skip
+
+
+def test_get_course_follows_the_branch_setting_and_ignores_revision(settings):
+    key = small_course()
+    store = modulestore()
+    unit = key.make_usage_key("vertical", "unit_one")
+    with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key):
+        block = store.get_item(unit)
+        block.display_name = "Draft name"
+        store.update_item(block, USER)
+    published = ModuleStoreEnum.RevisionOption.published_only
+
+    def unit_name(course) -> str:
+        return course.get_children()[0].get_children()[0].get_children()[0].display_name
+
+    settings.MODULESTORE_BRANCH = "draft-preferred"  # the CMS
+    assert unit_name(store.get_course(key, revision=published)) == "Draft name"
+    assert store.get_item(unit, revision=published).display_name is None
+    with store.branch_setting(ModuleStoreEnum.Branch.published_only, key):
+        assert unit_name(store.get_course(key)) is None
+    settings.MODULESTORE_BRANCH = None  # the LMS
+    assert unit_name(store.get_course(key)) is None
+    draft = ModuleStoreEnum.RevisionOption.draft_only
+    assert [b.display_name for b in store.get_items(key, revision=draft, qualifiers={
+        "category": "vertical"})] == ["Draft name"]  # fmt: skip
+
+
+def test_course_published_fires_where_split_fires_it():
+    """Direct-only blocks (course, chapter, sequential) publish at once and signal; units and
+    components are drafts; any delete signals; a bulk operation sends one signal at its end."""
+    key = small_course()
+    store = modulestore()
+    chapter = key.make_usage_key("chapter", "ch1")
+    unit = key.make_usage_key("vertical", "unit_one")
+    sent = []
+    with Recorder(COURSE_PUBLISHED) as signal:
+        with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key):
+            new_unit = store.create_child(USER, key.make_usage_key("sequential", "seq1"),
+                                          "vertical")  # fmt: skip
+            block = store.get_item(unit)
+            block.display_name = "Unit renamed"
+            store.update_item(block, USER)
+            sent.append(len(signal.calls))  # drafts only: nothing published
+            block = store.get_item(chapter)
+            block.display_name = "Week one"
+            store.update_item(block, USER)
+            sent.append(len(signal.calls))
+            store.create_child(USER, chapter, "sequential", "seq2")
+            sent.append(len(signal.calls))
+            store.delete_item(key.make_usage_key("problem", "p1"), USER)
+            sent.append(len(signal.calls))
+            with store.bulk_operations(key):
+                for name in ("a", "b", "c"):
+                    block = store.get_item(chapter)
+                    block.display_name = name
+                    store.update_item(block, USER)
+                sent.append(len(signal.calls))
+            sent.append(len(signal.calls))
+    assert sent == [0, 1, 2, 3, 3, 4]
+    assert not store.has_published_version(new_unit)
+    assert store.get_item(chapter, revision="rev-opt-published-only").display_name == "c"
+    assert store.has_item(key.make_usage_key("problem", "p1"), revision="rev-opt-published-only")
+
+
+@pytest.mark.parametrize(("service", "branch"), [("lms", "published-only"),
+                                                 ("cms", "draft-preferred")])  # fmt: skip
+def test_the_cms_reads_drafts_by_default_and_the_lms_published_content(tmp_path, service, branch):
+    env = child_env(ASPECTS_SANDBOX_DIR=str(tmp_path / "sbx"), ASPECTS_SANDBOX_SINKS_ENABLED="0")
+    env.pop("SERVICE_VARIANT", None)
+    code = (
+        "from xmodule.modulestore.django import modulestore as m; print(m().get_branch_setting())"
+    )
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "sandbox" / "manage.py"), service, "shell", "-c", code],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == branch

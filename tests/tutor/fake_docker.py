@@ -128,12 +128,11 @@ class TutorSandbox:
 
 # A stand-in for edx-platform's manage.py: records argv, then behaves as FAKE_* files say.
 FAKE_MANAGE = """#!{python}
-import json, os, pathlib, sys, time
+import json, pathlib, sys, time
 here = pathlib.Path(__file__).parent
 command = sys.argv[2]
 with open(here / "calls.jsonl", "a", encoding="utf-8") as log:
     log.write(json.dumps(sys.argv[1:]) + "\\n")
-(here / ("pid-" + command)).write_text(str(os.getpid()))
 behaviour = here / ("behaviour-" + command)
 mode = behaviour.read_text().strip() if behaviour.exists() else "ok"
 if mode.startswith("sleep"):

@@ -47,6 +47,13 @@ def env_value(environ, name: str, default: str | None = None) -> str | None:
     return environ.get(name, default)
 
 
+def pii_tables_from(value: str | None) -> tuple[str, ...]:
+    """Comma-separated PII tables (EVENT_SINK_CLICKHOUSE_PII_MODELS); the default when unset."""
+    if value is None:
+        return SchemaSettings.pii_tables
+    return tuple(table.strip() for table in value.split(",") if table.strip())
+
+
 def config_from_env(environ=os.environ) -> MigrateConfig:
     """Read the environment contract (see docs/clickhouse.md)."""
     missing = [
@@ -76,6 +83,7 @@ def config_from_env(environ=os.environ) -> MigrateConfig:
         xapi_database=env_value(environ, "ASPECTS_XAPI_DATABASE") or "xapi",
         xapi_table=env_value(environ, "ASPECTS_XAPI_TABLE") or "xapi_events_all",
         cluster=env_value(environ, "ASPECTS_CLICKHOUSE_CLUSTER") or "",
+        pii_tables=pii_tables_from(env_value(environ, "ASPECTS_EVENT_SINK_PII_TABLES")),
     )
     return MigrateConfig(
         url=url,

@@ -27,8 +27,12 @@ class SchemaSettings:
     xapi_database: str = "xapi"
     xapi_table: str = "xapi_events_all"
     cluster: str = ""
+    #: EVENT_SINK_CLICKHOUSE_PII_MODELS: the LMS user may delete rows in exactly these tables.
+    pii_tables: tuple[str, ...] = ("user_profile", "external_id")
 
     def __post_init__(self) -> None:
+        for table in self.pii_tables:
+            validate_identifier(table, "PII table name")
         validate_identifier(self.event_sink_database, "event sink database name")
         validate_identifier(self.xapi_database, "xAPI database name")
         validate_identifier(self.xapi_table, "xAPI table name")

@@ -15,7 +15,8 @@ from .identifiers import quote_identifier
 from .schema import SchemaSettings
 
 HEX = re.compile(r"[0-9a-f]+")  # used with fullmatch
-PII_TABLES = ("user_profile", "external_id")
+#: Tables that keep their rows when a user retires but carry a username (blanked then).
+USERNAME_TABLES = ("course_enrollment",)
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,22 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
     xapi = quote_identifier(settings.xapi_database)
     xapi_table = f"{xapi}.{quote_identifier(settings.xapi_table)}"
     if service == "lms":
+        # Retirement: DELETE on exactly the PII tables, UPDATE (blank usernames) on the others.
+        lms = [f"INSERT, SELECT ON {sink}.*"]
         # SELECT on the xAPI table: the load-test monitor counts the rows a run produced.
-        lms = [f"INSERT, SELECT ON {sink}.*", f"SELECT ON {xapi_table}"] + [
-            f"ALTER DELETE ON {sink}.{quote_identifier(table)}" for table in PII_TABLES
+        lms += [f"SELECT ON {xapi_table}"]
+        lms += [f"ALTER DELETE ON {sink}.{quote_identifier(t)}" for t in settings.pii_tables]
+        lms += [
+            f"ALTER UPDATE ON {sink}.{quote_identifier(table)}"
+            for table in USERNAME_TABLES
+            if table not in settings.pii_tables
         ]
-        # The retirement DELETE runs ON CLUSTER: refused (ACCESS_DENIED, 497) without this
-        # when on_cluster_queries_require_cluster_grant is on. Superset and Ralph never do.
-        return lms + ["CLUSTER ON *.*"] if settings.cluster else lms
+        if not settings.cluster:
+            return lms
+        # Retirement mutations run ON CLUSTER: refused (ACCESS_DENIED, 497) without CLUSTER
+        # when on_cluster_queries_require_cluster_grant is on; the check that they finished
+        # reads every replica with clusterAllReplicas (REMOTE). Superset and Ralph never do.
+        return [*lms, "CLUSTER ON *.*", "CREATE TEMPORARY TABLE, REMOTE ON *.*"]
     if service == "superset":
         return [f"SELECT ON {sink}.*", f"SELECT ON {xapi}.*"]
     if service == "ralph":

@@ -29,11 +29,13 @@ class LoadTestOptions:
     tags: list[str] = field(default_factory=list)
 
 
-def create_course(short_name: str, user_id: int | None) -> events.CourseBlocks:
+def create_course(short_name: str, user_id: int | None = None) -> events.CourseBlocks:
     """A published course with a problem and a video, through the modulestore API."""
+    from xmodule.modulestore import ModuleStoreEnum
     from xmodule.modulestore.django import modulestore
 
     store = modulestore()
+    user_id = ModuleStoreEnum.UserID.mgmt_command if user_id is None else user_id
     name = f"Load test {short_name}"
     course = store.create_course(ORG, short_name, "LT", user_id, fields={"display_name": name})
     parent = course.location

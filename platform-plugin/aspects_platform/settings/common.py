@@ -22,10 +22,11 @@ DEFAULT_MODEL_CONFIG: dict[str, dict[str, str]] = {
         "model": "CourseOverview",
     },
     "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
-    # Users being retired: the PII sinks never write their rows.
-    "user_retirement_status": {
+    # Users who asked to be retired (kept forever): PII sinks never write their rows, and
+    # their usernames are never written anywhere.
+    "user_retirement_request": {
         "module": "openedx.core.djangoapps.user_api.models",
-        "model": "UserRetirementStatus",
+        "model": "UserRetirementRequest",
     },
 }
 
@@ -74,8 +75,15 @@ def defaults() -> dict[str, Any]:
             "cluster": "",
         },
         "EVENT_SINK_CLICKHOUSE_PII_MODELS": ["user_profile", "external_id"],
+        # Off: no sink in EVENT_SINK_CLICKHOUSE_PII_MODELS runs, whatever its setting or flag.
+        "EVENT_SINK_CLICKHOUSE_PII_ENABLED": False,
+        # Cluster retirements are submitted without waiting; confirmed this many seconds later.
+        "EVENT_SINK_CLICKHOUSE_RETIREMENT_CONFIRM_SECS": 300.0,
         "EVENT_SINK_CLICKHOUSE_MODEL_CONFIG": {k: dict(v) for k, v in DEFAULT_MODEL_CONFIG.items()},
         # Celery retries while ClickHouse is unreachable: delay = min(max, base * 2**attempt).
+        # One course dump per publish storm: the first COURSE_PUBLISHED schedules it this
+        # many seconds later; publishes until it runs add nothing (tasks.enqueue_course_dump).
+        "EVENT_SINK_CLICKHOUSE_COURSE_PUBLISH_DELAY_SECS": 30.0,
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_SECS": 5.0,
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS": 600.0,
         "EVENT_SINK_CLICKHOUSE_MAX_RETRIES": 20,

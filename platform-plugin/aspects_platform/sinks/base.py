@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -18,8 +19,26 @@ from aspects_platform.clickhouse.identifiers import quote_identifier
 from aspects_platform.sinks import retired_users
 from aspects_platform.sinks.encoding import FORMAT, columns_body, utc_datetime
 
-#: Every sink table ends with these two columns, the same for all rows of one run.
+#: Every sink table ends with these two columns: the run, and the row's version.
 RUN_COLUMNS = ("dump_id", "time_last_dumped")
+
+_clock_lock = threading.Lock()
+_last_version = datetime.min.replace(tzinfo=UTC)
+
+
+def version_now() -> datetime:
+    """Now (UTC), strictly after every value this process returned before (+1 µs if needed).
+
+    ``DateTime64(6)`` keeps microseconds: two reads in the same microsecond still get two
+    versions, in the order they were taken.
+    """
+    global _last_version
+    with _clock_lock:
+        now = datetime.now(UTC)
+        if now <= _last_version:
+            now = _last_version + timedelta(microseconds=1)
+        _last_version = now
+        return now
 
 
 @dataclass(frozen=True)
@@ -44,15 +63,29 @@ class Column:
 
 @dataclass(frozen=True)
 class DumpRun:
-    """Values shared by every row of one run: ``dump_id`` and ``time_last_dumped``."""
+    """One run (``dump_id``) and the version its rows get (``time_last_dumped``).
+
+    The version is the time the rows were READ from the LMS, taken just before the SELECT
+    (``read_now``), so of two writers of the same row the one that read later, and therefore
+    saw newer-or-equal state, wins in the ``ReplacingMergeTree(time_last_dumped)`` tables.
+    """
 
     dump_id: str
     time_last_dumped: str
 
     @classmethod
     def start(cls) -> DumpRun:
-        """A new run, timed now."""
-        return cls(str(uuid.uuid4()), utc_datetime(datetime.now(UTC)))
+        """A new run, versioned now."""
+        return cls(str(uuid.uuid4()), utc_datetime(version_now()))
+
+    def read_now(self) -> DumpRun:
+        """The same run, versioned now: call it just before reading rows from the LMS."""
+        return replace(self, time_last_dumped=utc_datetime(version_now()))
+
+
+def pii_enabled() -> bool:
+    """The operator's PII switch, ``EVENT_SINK_CLICKHOUSE_PII_ENABLED`` (off by default)."""
+    return bool(getattr(settings, "EVENT_SINK_CLICKHOUSE_PII_ENABLED", False))
 
 
 def get_model(object_name: str, default: dict[str, str] | None = None):
@@ -126,7 +159,13 @@ class ModelSink:
 
     @classmethod
     def is_enabled(cls) -> bool:
-        """True when the sink's setting or waffle flag is on."""
+        """True when the sink's setting or waffle flag is on (PII sinks: only with PII on).
+
+        With ``EVENT_SINK_CLICKHOUSE_PII_ENABLED`` off, no setting or waffle flag can turn on a
+        sink listed in ``EVENT_SINK_CLICKHOUSE_PII_MODELS``.
+        """
+        if cls.is_pii() and not pii_enabled():
+            return False
         return toggles.is_enabled(cls.object_name)
 
     @classmethod
@@ -156,17 +195,13 @@ class ModelSink:
         return queryset
 
     def retired_user_ids(self, pks: Sequence[Any]) -> list[int]:
-        """Users of the objects ``pks`` who now have a retirement status (PII sinks only)."""
-        if not self.skips_retired_users():
-            return []
-        retired = retired_users.retired_user_ids()
-        if retired is None:
+        """Users of the objects ``pks`` who are now retired (sinks with a user only)."""
+        if self.user_field is None:
             return []
         lookup = f"{self.user_field}_id"
         objects = self.model()._default_manager.filter(pk__in=list(pks))
-        return sorted(
-            set(objects.filter(**{f"{lookup}__in": retired}).values_list(lookup, flat=True))
-        )
+        retired = objects.filter(retired_users.retired(self.user_field))
+        return sorted(set(retired.values_list(lookup, flat=True)))
 
     def resolve_pk_index(self, model) -> int:
         """Where the primary key is in fetched rows (appended when no column reads it)."""
@@ -231,7 +266,10 @@ class ModelSink:
     def dump_pks(
         self, client, database: str, pks: Sequence[Any], run: DumpRun | None = None
     ) -> int:
-        """Read the objects with these primary keys and write them; returns rows written."""
+        """Read the objects with these primary keys and write them; returns rows written.
+
+        The version is taken just before the read (``DumpRun.read_now``).
+        """
+        run = run.read_now() if run is not None else DumpRun.start()
         rows = self.fetch(self.queryset().filter(pk__in=list(pks)).order_by("pk"))
-        run = run or DumpRun.start()
         return self.write(client, database, self.prepare(rows, run), run)

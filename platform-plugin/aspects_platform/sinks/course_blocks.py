@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 from aspects_platform.sinks.base import RUN_COLUMNS, DumpRun
@@ -40,16 +41,26 @@ def detached_block_types() -> frozenset[str]:
     return frozenset(DETACHED_XBLOCK_TYPES)
 
 
-def _published_only() -> dict[str, Any]:
+def published_branch(store, course_key):
+    """A context reading the published branch, whatever the process default.
+
+    ``get_course`` ignores ``revision=`` and follows the branch setting (split_draft.py), and
+    the CMS defaults to draft-preferred: only ``branch_setting`` makes it read published content.
+    """
     try:
         from xmodule.modulestore import ModuleStoreEnum
     except ImportError:
-        return {}
-    return {"revision": ModuleStoreEnum.RevisionOption.published_only}
+        return nullcontext()
+    return store.branch_setting(ModuleStoreEnum.Branch.published_only, course_key)
 
 
 def _location_text(location) -> str:
     """The usage key without branch or version, as analytics joins on it."""
+    course_key = getattr(location, "course_key", None)
+    if course_key is not None and not (
+        getattr(course_key, "branch", None) or getattr(course_key, "version_guid", None)
+    ):
+        return str(location)  # already plain: skip two slow key copies per block
     if hasattr(location, "version_agnostic"):
         location = location.version_agnostic()
     if hasattr(location, "for_branch"):
@@ -109,18 +120,18 @@ class XBlockSink:
         from xmodule.modulestore.django import modulestore
 
         store = modulestore()
-        revision = _published_only()
-        course = store.get_course(course_key, depth=None, **revision)
-        if course is None:
-            return None
         detached_types = detached_block_types()
-        detached = [
-            block
-            for block in store.get_items(
-                course_key, qualifiers={"category": {"$in": sorted(detached_types)}}, **revision
-            )
-            if block.location.block_type in detached_types
-        ]
+        with published_branch(store, course_key):
+            course = store.get_course(course_key, depth=None)
+            if course is None:
+                return None
+            detached = [
+                block
+                for block in store.get_items(
+                    course_key, qualifiers={"category": {"$in": sorted(detached_types)}}
+                )
+                if block.location.block_type in detached_types
+            ]
         detached.sort(key=lambda b: (b.location.block_type, str(b.location)))
         return list(outline_order(course)), detached
 

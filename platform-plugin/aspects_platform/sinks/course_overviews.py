@@ -8,7 +8,7 @@ from typing import Any
 
 from aspects_platform.clickhouse.identifiers import quote_identifier
 from aspects_platform.sinks.base import Column, DumpRun, ModelSink
-from aspects_platform.sinks.course_blocks import XBlockSink
+from aspects_platform.sinks.course_blocks import XBlockSink, published_branch
 from aspects_platform.sinks.encoding import boolean, json_text, naive_utc, utc_datetime
 
 #: CourseOverview fields kept together in ``course_data_json``.
@@ -78,21 +78,37 @@ class CourseOverviewSink(ModelSink):
             return str(value)
         return value if isinstance(value, CourseKey) else CourseKey.from_string(str(value))
 
-    def ensure_overview(self, course_key: Any) -> None:
-        """Create the course's overview if missing, as ``CourseOverview.get_from_id`` does."""
+    def refresh_overview(self, course_key: Any) -> bool:
+        """Rebuild the course's overview from the published course now; False if it is gone.
+
+        The platform refreshes CourseOverview in a sibling COURSE_PUBLISHED receiver
+        (course_overviews/signals.py), which may run before or after ours, and
+        ``get_from_id`` answers from the request cache or the stored row without looking at
+        the modulestore. ``load_from_module_store`` always reads the course and saves the
+        overview, so the row dumped next is the course as published, never the previous one.
+        """
         model = self.model()
-        if model._default_manager.filter(pk=course_key).exists():
-            return
-        get_from_id = getattr(model, "get_from_id", None)
-        if get_from_id is not None:
+        load = getattr(model, "load_from_module_store", None)
+        if load is None:
+            return model._default_manager.filter(pk=course_key).exists()
+        from xmodule.modulestore.django import modulestore
+
+        with published_branch(modulestore(), course_key):
             try:
-                get_from_id(course_key)
+                load(course_key)
             except model.DoesNotExist:
-                pass
+                return False
+        return True
 
     def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
-        """Each overview row with its course's block rows (read from the modulestore now)."""
-        return [(raw, self.blocks.rows(self.parse_pk(self.pk_of(raw)), run)) for raw in raw_rows]
+        """Each overview row with its course's block rows (read from the modulestore now).
+
+        Each course's blocks are versioned just before they are read (``run.read_now()``).
+        """
+        return [
+            (raw, self.blocks.rows(self.parse_pk(self.pk_of(raw)), run.read_now()))
+            for raw in raw_rows
+        ]
 
     def write(self, client, database: str, prepared: list[tuple], run: DumpRun) -> int:
         """Write each course's blocks (one INSERT per course), then the overview rows."""

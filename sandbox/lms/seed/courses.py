@@ -34,7 +34,7 @@ def outline_specs(course_key: CourseKey, total_blocks: int, rng: random.Random) 
     detached = DETACHED if total_blocks >= 8 else ()
     budget = total_blocks - 1 - len(detached)
     course_loc = course_key.make_usage_key("course", "course")
-    specs = [BlockSpec(t, b, None, name) for t, b, name in detached]
+    specs = [BlockSpec(t, b, None, {"display_name": name}) for t, b, name in detached]
     specs.extend(_outline(course_loc, budget, rng))
     return specs
 
@@ -49,7 +49,7 @@ def _outline(course_loc: UsageKey, budget: int, rng: random.Random) -> Iterator:
     while made < budget:
         chapter += 1
         chapter_loc = key.make_usage_key("chapter", f"chapter_{chapter}")
-        yield BlockSpec("chapter", chapter_loc.block_id, course_loc, f"Week {chapter}")
+        yield BlockSpec("chapter", chapter_loc.block_id, course_loc, _named(f"Week {chapter}"))
         made += 1
         for seq in range(1, SEQUENTIALS_PER_CHAPTER + 1):
             if made >= budget:
@@ -59,13 +59,14 @@ def _outline(course_loc: UsageKey, budget: int, rng: random.Random) -> Iterator:
             graded = seq == SEQUENTIALS_PER_CHAPTER or rng.random() < 0.2
             fmt = rng.choice(GRADED_FORMATS) if graded else None
             name = f"Lesson {chapter}.{seq}" + (f" ({fmt})" if fmt else "")
-            yield BlockSpec("sequential", seq_loc.block_id, chapter_loc, name, graded, fmt)
+            fields = _named(name) | ({"graded": True, "format": fmt} if graded else {})
+            yield BlockSpec("sequential", seq_loc.block_id, chapter_loc, fields)
             made += 1
             for unit in range(1, VERTICALS_PER_SEQUENTIAL + 1):
                 if made >= budget:
                     return
                 unit_loc = key.make_usage_key("vertical", f"unit_{chapter}_{seq}_{unit}")
-                yield BlockSpec("vertical", unit_loc.block_id, seq_loc, f"Unit {unit}", graded)
+                yield BlockSpec("vertical", unit_loc.block_id, seq_loc, _named(f"Unit {unit}"))
                 made += 1
                 for leaf in range(1, LEAVES_PER_VERTICAL + 1):
                     if made >= budget:
@@ -73,38 +74,48 @@ def _outline(course_loc: UsageKey, budget: int, rng: random.Random) -> Iterator:
                     block_type = rng.choice(LEAF_TYPES)
                     block_id = f"{block_type}_{chapter}_{seq}_{unit}_{leaf}"
                     name = None if rng.random() < 0.05 else f"{block_type.title()} {leaf}"
-                    yield BlockSpec(block_type, block_id, unit_loc, name, graded)
+                    yield BlockSpec(block_type, block_id, unit_loc, _named(name))
                     made += 1
 
 
+def _named(name: str | None) -> dict:
+    return {} if name is None else {"display_name": name}
+
+
 def seed_courses(count: int, blocks_per_course: int, rng: random.Random) -> list[CourseKey]:
-    """Create ``count`` courses with outlines and their CourseOverviews (no publish signal)."""
+    """Create ``count`` published courses and their CourseOverviews, with no COURSE_PUBLISHED.
+
+    As a course import with signals off: ``create_course``, the outline on both branches, then
+    ``CourseOverview.load_from_module_store`` (what the platform's publish receiver runs).
+    """
     from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-    from xmodule.modulestore.django import modulestore
-    from xmodule.modulestore.models import BlockRecord
+    from xmodule.modulestore import ModuleStoreEnum
+    from xmodule.modulestore.django import SignalHandler, modulestore
+    from xmodule.modulestore.models import CourseIndex
 
     store = modulestore()
-    existing = BlockRecord.objects.filter(block_type="course").count()
+    user_id = ModuleStoreEnum.UserID.mgmt_command
+    existing = CourseIndex.objects.count()
     keys = []
     now = timezone.now()
     for number in range(existing + 1, existing + count + 1):
         run = "2026"
-        key = CourseKey.from_string(f"course-v1:{SEED_ORG}+C{number:04d}+{run}")
         name = f"Sandbox Course {number}" + (", with a comma" if number % 3 == 0 else "")
-        store.create_course(SEED_ORG, f"C{number:04d}", run, display_name=name)
-        store.add_blocks(key, outline_specs(key, blocks_per_course, rng))
-        CourseOverview.objects.create(
-            id=key,
-            org=SEED_ORG,
-            display_name=name,
-            start=now - timedelta(days=30),
-            end=now + timedelta(days=60 + number),
-            enrollment_start=now - timedelta(days=45),
-            enrollment_end=now + timedelta(days=30),
-            self_paced=number % 2 == 0,
-            lowest_passing_grade="0.50",
-            language="en",
-            effort="3 hours/week",
-        )
+        fields = {
+            "display_name": name,
+            "start": now - timedelta(days=30),
+            "end": now + timedelta(days=60 + number),
+            "enrollment_start": now - timedelta(days=45),
+            "enrollment_end": now + timedelta(days=30),
+            "self_paced": number % 2 == 0,
+            "lowest_passing_grade": "0.50",
+            "language": "en",
+            "effort": "3 hours/week",
+        }
+        with SignalHandler.course_published.for_state(is_enabled=False):
+            course = store.create_course(SEED_ORG, f"C{number:04d}", run, user_id, fields=fields)
+            key = course.id
+            store.import_outline(key, outline_specs(key, blocks_per_course, rng), user_id)
+        CourseOverview.load_from_module_store(key)
         keys.append(key)
     return keys

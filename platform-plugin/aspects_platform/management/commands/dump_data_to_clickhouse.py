@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aspects_platform import backend, toggles
 from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
-from aspects_platform.dump import DumpFailed, DumpOptions, DumpResult, dump
+from aspects_platform.dump import DumpFailed, DumpOptions, DumpResult, ProgressOutputError, dump
 from aspects_platform.management.arguments import non_negative_float, positive_int
 from aspects_platform.sinks import MODEL_SINKS, sink_for
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     help = (
         "Write the objects of one sink to ClickHouse in batches (keyset paging). Without "
-        "--force, course_overviews only dumps courses changed since their last dump. Prints "
+        "--force, course_overviews only dumps courses modified since their last dump. Prints "
         "progress and a resume point (--start_pk) on stderr after each batch."
     )
 
@@ -38,7 +38,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="course_overviews: dump every course, even those unchanged since their last dump",
+            help=(
+                "course_overviews only: skip the staleness check (by default a course is dumped "
+                "only when its LMS 'modified' is newer than the one already in ClickHouse) and "
+                "dump every selected course; no effect on other objects, always dumped in full"
+            ),
         )
         parser.add_argument(
             "--batch_size",
@@ -85,6 +89,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{object_name} holds PII (it is in EVENT_SINK_CLICKHOUSE_PII_MODELS) and its "
                 f"sink is not enabled; refusing to dump it. To dump it, "
+                f"set EVENT_SINK_CLICKHOUSE_PII_ENABLED = True and "
                 f"{toggles.how_to_enable(object_name)}."
             )
         self._check_keys(sink, options)
@@ -111,19 +116,32 @@ class Command(BaseCommand):
                 lambda: backend.get_client(config),
                 config["database"],
                 self.stderr,
+                cluster=backend.cluster_name(config),
             )
         except DumpFailed as failed:
-            done = failed.result
-            resume = (
-                f"resume with --start_pk {done.resume_pk}"
-                if done.resume_pk is not None
-                else "nothing was written; run the same command again"
-            )
-            raise CommandError(
-                f"{object_name}: failed after {done.dumped:,} rows "
-                f"({type(failed.error).__name__}: {failed.error}); {resume}"
-            ) from failed.error
+            message = self._failure(failed)
+            if isinstance(failed.error, ProgressOutputError):
+                # stderr is what failed: the resume point must reach the operator elsewhere.
+                self.stdout.write(message)
+            raise CommandError(message) from failed.error
         self.stdout.write(self._summary(result))
+
+    @staticmethod
+    def _failure(failed: DumpFailed) -> str:
+        """What failed, what was written, and where to resume."""
+        done = failed.result
+        if done.resume_pk is not None:
+            resume = f"resume with --start_pk {done.resume_pk}"
+        else:
+            resume = "nothing was written; run the same command again"
+        if isinstance(failed.error, ProgressOutputError):
+            error = str(failed.error)
+        else:
+            error = f"{type(failed.error).__name__}: {failed.error}"
+        unwritten = f", {done.unwritten} read batches not written" if done.unwritten else ""
+        return (
+            f"{done.object_name}: failed after {done.dumped:,} rows ({error}{unwritten}); {resume}"
+        )
 
     @staticmethod
     def _check_keys(sink, options: dict) -> None:

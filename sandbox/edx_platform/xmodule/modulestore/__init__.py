@@ -1,4 +1,7 @@
-"""Stand-in for edx-platform's ``xmodule.modulestore`` (sandbox only): enums shared by stores."""
+"""Stand-in for edx-platform's ``xmodule.modulestore`` (sandbox only): the enums stores share.
+
+Mirrors ``ModuleStoreEnum`` of xmodule/modulestore/__init__.py (same names and values).
+"""
 
 
 class ModuleStoreEnum:
@@ -10,17 +13,25 @@ class ModuleStoreEnum:
         split = "split"
 
     class RevisionOption:
-        """Values of the ``revision`` argument of get_course/get_items."""
+        """Values of the ``revision`` argument of get_item/get_items/delete_item."""
 
         published_only = "rev-opt-published-only"
         draft_only = "rev-opt-draft-only"
+        draft_preferred = "rev-opt-draft-preferred"
         all = "rev-opt-all"
 
     class Branch:
-        """Branch settings."""
+        """Branch settings (``MODULESTORE_BRANCH``, ``store.branch_setting(...)``)."""
 
         published_only = "published-only"
         draft_preferred = "draft-preferred"
+
+    class BranchName:
+        """Branch names inside a split course (the heads of the course index)."""
+
+        draft = "draft-branch"
+        published = "published-branch"
+        library = "library"
 
     class UserID:
         """Well-known user ids for store writes."""

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class ModulestoreConfig(AppConfig):
-    """Holds the ``BlockRecord`` table that backs the stand-in modulestore."""
+    """Holds the course index and structure tables behind the stand-in split store."""
 
     name = "xmodule.modulestore"
     label = "modulestore"

@@ -1,37 +1,87 @@
-"""Read-only block objects with the attributes of edx-platform XBlocks that analytics reads."""
+"""Block objects with the attributes of edx-platform XBlocks that analytics and the stand-ins read.
+
+Settings are read and written as on an XBlock (``block.display_name = ...`` then
+``store.update_item(block, user_id)``); inheritable fields (``graded``) fall back to the parent's
+value as edx-platform's InheritanceMixin does (xmodule/modulestore/inheritance.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
+#: Block types whose completion is the aggregate of their children's.
+AGGREGATOR_TYPES = frozenset({"course", "chapter", "sequential", "vertical"})
+
+#: Course-level settings CourseOverview reads (xmodule/course_block.py field names).
+COURSE_SETTINGS = (
+    "start",
+    "end",
+    "enrollment_start",
+    "enrollment_end",
+    "self_paced",
+    "advertised_start",
+    "announcement",
+    "lowest_passing_grade",
+    "invitation_only",
+    "max_student_enrollments_allowed",
+    "effort",
+    "enable_proctored_exams",
+    "entrance_exam_enabled",
+    "language",
+)
+
+
+def _setting(name: str):
+    """A property reading/writing the explicitly set field ``name`` (None when unset)."""
+
+    def get(self) -> Any:
+        return self._fields.get(name)
+
+    def put(self, value: Any) -> None:
+        self._fields[name] = value
+
+    return property(get, put, doc=f"The ``{name}`` setting.")
+
 
 class SandboxBlock:
-    """A block of a course outline, shaped like an XBlock loaded from the modulestore."""
+    """A loaded block: its location, settings, children and parent, as an XBlock exposes them."""
 
     def __init__(
         self,
         location: UsageKey,
-        display_name: str | None,
-        graded: bool,
-        format: str | None,  # noqa: A002 - edx-platform's field name
-        completion_mode: str,
-        edited_on: datetime,
+        fields: dict[str, Any],
+        inherited: dict[str, Any],
+        edited_on: datetime | None,
         parent: UsageKey | None,
+        children: list[UsageKey],
+        loaded,
     ) -> None:
         self.location = location
-        self.display_name = display_name
-        self.graded = graded
-        self.format = format
-        self.completion_mode = completion_mode
+        self._fields = dict(fields)
+        self._inherited = inherited
         self.edited_on = edited_on
         self.parent = parent
-        self._children: list[SandboxBlock] = []
+        self.children = list(children)
+        self._loaded = loaded
+
+    display_name = _setting("display_name")
+    format = _setting("format")
 
     def __repr__(self) -> str:
-        return f"SandboxBlock({self.location})"
+        return f"{type(self).__name__}({self.location})"
+
+    @property
+    def graded(self) -> bool:
+        """Set on this block, else inherited from the nearest ancestor that sets it."""
+        return bool(self._fields.get("graded", self._inherited.get("graded", False)))
+
+    @graded.setter
+    def graded(self, value: bool) -> None:
+        self._fields["graded"] = bool(value)
 
     @property
     def category(self) -> str:
@@ -39,8 +89,13 @@ class SandboxBlock:
         return self.location.block_type
 
     @property
+    def completion_mode(self) -> str:
+        """``aggregator`` for course/chapter/sequential/vertical, else ``completable``."""
+        return "aggregator" if self.category in AGGREGATOR_TYPES else "completable"
+
+    @property
     def scope_ids(self):
-        """Minimal ScopeIds-like view: ``usage_id`` and ``block_type``."""
+        """Minimal ScopeIds-like view: ``usage_id``, ``def_id`` and ``block_type``."""
         return _ScopeIds(self.location.block_type, self.location)
 
     @property
@@ -66,24 +121,24 @@ class SandboxBlock:
         return self.url_name.replace("_", " ")
 
     @property
-    def children(self) -> list[UsageKey]:
-        """Usage keys of the children, in outline order."""
-        return [child.location for child in self._children]
-
-    @property
     def has_children(self) -> bool:
         """True when the block has at least one child."""
-        return bool(self._children)
+        return bool(self.children)
 
     def get_children(self) -> list[SandboxBlock]:
         """Child blocks, in outline order."""
-        return list(self._children)
+        blocks = (self._loaded.block((key.block_type, key.block_id)) for key in self.children)
+        return [block for block in blocks if block is not None]
 
     def walk(self) -> Iterator[SandboxBlock]:
         """This block then its descendants, depth first, in outline order."""
         yield self
-        for child in self._children:
+        for child in self.get_children():
             yield from child.walk()
+
+    def explicitly_set(self) -> dict[str, Any]:
+        """The settings set on this block itself (what update_item saves)."""
+        return dict(self._fields)
 
 
 class CourseBlock(SandboxBlock):
@@ -95,8 +150,12 @@ class CourseBlock(SandboxBlock):
         return self.location.course_key
 
 
+for _name in COURSE_SETTINGS:
+    setattr(CourseBlock, _name, _setting(_name))
+
+
 class _ScopeIds:
-    """The two ScopeIds fields callers use."""
+    """The ScopeIds fields callers use."""
 
     def __init__(self, block_type: str, usage_id: UsageKey) -> None:
         self.block_type = block_type

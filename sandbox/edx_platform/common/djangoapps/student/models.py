@@ -1,26 +1,55 @@
 """UserProfile and CourseEnrollment with edx-platform's field names and types (sandbox only).
 
+Behaviour mirrors common/djangoapps/student/models/course_enrollment.py (what each enrollment
+change saves and which signals and openedx-events it sends, in the same order) and
+common/djangoapps/student/models/user.py (profile ``meta`` and ``enforce_single_login``).
+Enrollment tracking events are emitted as ``emit_event`` does; segment events, filters' pipelines,
+caches and course modes are left out.
 The retired-username/email helpers mirror ``common/djangoapps/student/models/user.py``: the
 same names, the same ``user_util`` hashing with ``RETIRED_USER_SALTS`` (newest salt last).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db import models
+from django.dispatch import receiver
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+from openedx_events.learning.data import (
+    CourseData,
+    CourseEnrollmentData,
+    UserData,
+    UserPersonalData,
+)
+from openedx_events.learning.signals import (
+    COURSE_ENROLLMENT_CHANGED,
+    COURSE_ENROLLMENT_CREATED,
+    COURSE_UNENROLLMENT_COMPLETED,
+)
+from openedx_filters.learning.filters import CourseEnrollmentStarted, CourseUnenrollmentStarted
 from user_util import user_util
 
-from common.djangoapps.student.signals import ENROLL_STATUS_CHANGE
+from common.djangoapps.student.signals import (
+    ENROLL_STATUS_CHANGE,
+    ENROLLMENT_TRACK_UPDATED,
+    UNENROLL_DONE,
+)
 from common.djangoapps.track import contexts
 
 log = logging.getLogger(__name__)
 
+#: CourseMode.DEFAULT_MODE_SLUG (the sandbox has no course modes: every course defaults to it).
+DEFAULT_MODE_SLUG = "audit"
+#: Delay edx-platform gives the score recalculation after ENROLLMENT_TRACK_UPDATED.
+SCORE_RECALCULATION_DELAY_ON_ENROLLMENT_UPDATE = 30
 # Tracking event names, as in edx-platform's course_enrollment.py.
 EVENT_NAME_ENROLLMENT_ACTIVATED = "edx.course.enrollment.activated"
 EVENT_NAME_ENROLLMENT_DEACTIVATED = "edx.course.enrollment.deactivated"
@@ -56,6 +85,28 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"UserProfile({self.user_id})"
+
+    def get_meta(self) -> dict:
+        """``meta`` as a dict ({} when empty)."""
+        return json.loads(self.meta) if self.meta else {}
+
+    def set_meta(self, meta_json: dict) -> None:
+        """Store ``meta_json`` as the JSON text of ``meta`` (not saved)."""
+        self.meta = json.dumps(meta_json)
+
+    def set_login_session(self, session_id: str | None = None) -> None:
+        """Record the user's current session key in ``meta`` and save the profile.
+
+        The previous session, if any, is deleted: one login at a time.
+        """
+        meta = self.get_meta()
+        old_login = meta.get("session_id", None)
+        if old_login:
+            session_store = import_module(settings.SESSION_ENGINE).SessionStore
+            session_store(session_key=old_login).delete()
+        meta["session_id"] = session_id
+        self.set_meta(meta)
+        self.save()
 
 
 def _retired_value(field: str, value: str) -> str | None:
@@ -116,6 +167,26 @@ class EnrollStatusChange:
     paid_complete = "paid_complete"
 
 
+class CourseEnrollmentException(Exception):
+    """Base of the errors ``CourseEnrollment.enroll`` raises."""
+
+
+class NonExistentCourseError(CourseEnrollmentException):
+    """``enroll(check_access=True)`` in a course without an overview."""
+
+
+class AlreadyEnrolledError(CourseEnrollmentException):
+    """``enroll(check_access=True)`` of a learner already enrolled."""
+
+
+class EnrollmentNotAllowed(CourseEnrollmentException):
+    """The CourseEnrollmentStarted filter stopped the enrollment."""
+
+
+class UnenrollmentNotAllowed(CourseEnrollmentException):
+    """The CourseUnenrollmentStarted filter stopped the unenrollment."""
+
+
 class CourseEnrollment(models.Model):
     """A user's enrollment in a course; ``course_id`` is a CourseKey, as in edx-platform."""
 
@@ -130,62 +201,154 @@ class CourseEnrollment(models.Model):
     course = models.ForeignKey(CourseOverview, db_constraint=False, on_delete=models.DO_NOTHING)
     created = models.DateTimeField(auto_now_add=True, null=True, db_index=True)
     is_active = models.BooleanField(default=True)
-    mode = models.CharField(default="audit", max_length=100)
+    mode = models.CharField(default=DEFAULT_MODE_SLUG, max_length=100)
 
     def __str__(self) -> str:
-        active = self.is_active
-        return f"[CourseEnrollment] {self.user_id}: {self.course_id} ({self.created}); {active=}"
+        return (
+            f"[CourseEnrollment] {self.user}: {self.course_id} ({self.created}); "
+            f"active: ({self.is_active})"
+        )
+
+    @classmethod
+    def get_or_create_enrollment(cls, user: User, course_key: CourseKey) -> CourseEnrollment:
+        """The user's enrollment in the course; a new one is *inactive* and sends nothing."""
+        assert isinstance(course_key, CourseKey), f"a CourseKey is required, got {course_key!r}"
+        if user.id is None:
+            user.save()
+        enrollment, _ = cls.objects.get_or_create(
+            user=user,
+            course_id=course_key,
+            defaults={"mode": DEFAULT_MODE_SLUG, "is_active": False},
+        )
+        return enrollment
 
     @classmethod
     def enroll(
-        cls, user: User, course_key: CourseKey | str, mode: str = "audit"
+        cls,
+        user: User,
+        course_key: CourseKey,
+        mode: str | None = None,
+        check_access: bool = False,
+        can_upgrade: bool = False,
+        enterprise_uuid: str | None = None,
     ) -> CourseEnrollment:
-        """Enroll (or re-activate) ``user`` in the course, then send ENROLL_STATUS_CHANGE."""
-        course_key = _as_course_key(course_key)
-        with transaction.atomic():
-            enrollment, _ = cls.objects.get_or_create(
-                user=user, course_id=course_key, defaults={"mode": mode, "is_active": False}
+        """Enroll (or re-activate) the user; saves at once.
+
+        Sends COURSE_ENROLLMENT_CHANGED (when something changed), ENROLL_STATUS_CHANGE
+        ``enroll`` and COURSE_ENROLLMENT_CREATED, the last two even when already enrolled.
+        """
+        try:
+            user, course_key, mode = CourseEnrollmentStarted.run_filter(
+                user=user, course_key=course_key, mode=mode
             )
-            enrollment.update_enrollment(mode=mode, is_active=True)
+        except CourseEnrollmentStarted.PreventEnrollment as exc:
+            raise EnrollmentNotAllowed(str(exc)) from exc
+        if mode is None:
+            mode = DEFAULT_MODE_SLUG
+        try:
+            course = CourseOverview.get_from_id(course_key)
+            course_data = CourseData(course_key=course.id, display_name=course.display_name)
+        except CourseOverview.DoesNotExist as err:
+            # Legacy flows enroll in courses announced before their content exists.
+            course_data = CourseData(course_key=course_key)
+            if check_access:
+                log.warning(
+                    "User %s failed to enroll in non-existent course %s", user.id, course_key
+                )
+                raise NonExistentCourseError from err
+        if cls.is_enrolled(user, course_key):
+            log.warning(
+                "User %s attempted to enroll in %s, but was already enrolled", user.id, course_key
+            )
+            if check_access:
+                raise AlreadyEnrolledError
+        enrollment = cls.get_or_create_enrollment(user, course_key)
+        enrollment.update_enrollment(is_active=True, mode=mode, enterprise_uuid=enterprise_uuid)
+        enrollment.send_signal(EnrollStatusChange.enroll)
+        COURSE_ENROLLMENT_CREATED.send_event(enrollment=enrollment._event_data(user, course_data))
         return enrollment
 
     @classmethod
-    def unenroll(cls, user: User, course_key: CourseKey | str) -> CourseEnrollment | None:
-        """Deactivate ``user``'s enrollment, if any, then send ENROLL_STATUS_CHANGE."""
-        course_key = _as_course_key(course_key)
-        with transaction.atomic():
-            enrollment = cls.objects.filter(user=user, course_id=course_key).first()
-            if enrollment is not None:
-                enrollment.update_enrollment(is_active=False)
-        return enrollment
+    def unenroll(cls, user: User, course_id: CourseKey, skip_refund: bool = False) -> None:
+        """Deactivate the user's enrollment; logs (never raises) when there is none."""
+        try:
+            record = cls.objects.get(user=user, course_id=course_id)
+            try:
+                record = CourseUnenrollmentStarted.run_filter(enrollment=record)
+            except CourseUnenrollmentStarted.PreventUnenrollment as exc:
+                raise UnenrollmentNotAllowed(str(exc)) from exc
+            record.update_enrollment(is_active=False, skip_refund=skip_refund)
+        except cls.DoesNotExist:
+            log.error("Cannot unenroll user %s from %s: no enrollment", user, course_id)
 
     @classmethod
-    def is_enrolled(cls, user: User, course_key: CourseKey | str) -> bool:
+    def is_enrolled(cls, user: User, course_key: CourseKey) -> bool:
         """True when ``user`` has an active enrollment in the course."""
-        course_key = _as_course_key(course_key)
         return cls.objects.filter(user=user, course_id=course_key, is_active=True).exists()
 
-    def update_enrollment(self, mode: str | None = None, is_active: bool | None = None) -> None:
-        """Save a mode/activation change and send the matching signal (only if it changed)."""
-        activation_changed = is_active is not None and is_active != self.is_active
-        mode_changed = mode is not None and mode != self.mode
-        if activation_changed:
+    def update_enrollment(
+        self,
+        mode: str | None = None,
+        is_active: bool | None = None,
+        skip_refund: bool = False,
+        enterprise_uuid: str | None = None,
+    ) -> None:
+        """Save a mode and/or activation change (nothing when neither changes) and announce it.
+
+        Any change: COURSE_ENROLLMENT_CHANGED. Deactivation: UNENROLL_DONE, ENROLL_STATUS_CHANGE
+        ``unenroll``, COURSE_UNENROLLMENT_COMPLETED. Mode change: ENROLLMENT_TRACK_UPDATED.
+        Activation sends no ENROLL_STATUS_CHANGE here (``enroll`` does).
+        """
+        activation_changed = False
+        if self.is_active != is_active and is_active is not None:
             self.is_active = is_active
-        if mode_changed:
+            activation_changed = True
+        mode_changed = False
+        if self.mode != mode and mode is not None:
             self.mode = mode
-        if not (activation_changed or mode_changed or self._state.adding):
-            return
-        self.save()
-        if activation_changed:
-            event = EnrollStatusChange.enroll if self.is_active else EnrollStatusChange.unenroll
-            self.emit_event(
-                EVENT_NAME_ENROLLMENT_ACTIVATED
-                if self.is_active
-                else EVENT_NAME_ENROLLMENT_DEACTIVATED
+            mode_changed = True
+        try:
+            course_data = CourseData(
+                course_key=self.course_id, display_name=self.course.display_name
             )
-            self.send_signal(event)
+        except CourseOverview.DoesNotExist:
+            course_data = CourseData(course_key=self.course_id)
+
+        if activation_changed or mode_changed:
+            self.save()
+            COURSE_ENROLLMENT_CHANGED.send_event(
+                enrollment=self._event_data(self.user, course_data)
+            )
+        if activation_changed and self.is_active:
+            self.emit_event(EVENT_NAME_ENROLLMENT_ACTIVATED)
+        if activation_changed and not self.is_active:
+            UNENROLL_DONE.send(sender=None, course_enrollment=self, skip_refund=skip_refund)
+            self.emit_event(EVENT_NAME_ENROLLMENT_DEACTIVATED)
+            self.send_signal(EnrollStatusChange.unenroll)
+            COURSE_UNENROLLMENT_COMPLETED.send_event(
+                enrollment=self._event_data(self.user, course_data)
+            )
         if mode_changed:
             self.emit_event(EVENT_NAME_ENROLLMENT_MODE_CHANGED)
+            ENROLLMENT_TRACK_UPDATED.send(
+                sender=None,
+                user=self.user,
+                course_key=self.course_id,
+                mode=self.mode,
+                countdown=SCORE_RECALCULATION_DELAY_ON_ENROLLMENT_UPDATE,
+            )
+
+    def activate(self) -> None:
+        """Make this enrollment active; saves at once."""
+        self.update_enrollment(is_active=True)
+
+    def deactivate(self) -> None:
+        """Make this enrollment inactive (not enrolled); saves at once."""
+        self.update_enrollment(is_active=False)
+
+    def change_mode(self, mode: str) -> None:
+        """Change this enrollment's mode; saves at once."""
+        self.update_enrollment(mode=mode)
 
     def emit_event(self, event_name: str) -> None:
         """Emit the enrollment tracking event with the course's tracking context.
@@ -222,7 +385,35 @@ class CourseEnrollment(models.Model):
             currency=currency,
         )
 
+    def _event_data(self, user: User, course_data: CourseData) -> CourseEnrollmentData:
+        """The openedx-events payload, built from the same fields as edx-platform's."""
+        return CourseEnrollmentData(
+            user=UserData(
+                pii=UserPersonalData(
+                    username=user.username, email=user.email, name=user.profile.name
+                ),
+                id=user.id,
+                is_active=user.is_active,
+            ),
+            course=course_data,
+            mode=self.mode,
+            is_active=self.is_active,
+            creation_date=self.created,
+        )
 
-def _as_course_key(course_key: CourseKey | str) -> CourseKey:
-    """Parse a course key string (keys pass through)."""
-    return course_key if isinstance(course_key, CourseKey) else CourseKey.from_string(course_key)
+
+@receiver(user_logged_in)
+@receiver(user_logged_out)
+def enforce_single_login(sender, request, user, signal, **kwargs) -> None:
+    """Store the session key of a login (None on logout) in the profile: one login at a time.
+
+    On when ``FEATURES['PREVENT_CONCURRENT_LOGINS']`` is (edx-platform's default: on).
+    """
+    if settings.FEATURES.get("PREVENT_CONCURRENT_LOGINS", False):
+        key = request.session.session_key if signal == user_logged_in else None
+        if user:
+            user_profile, __ = UserProfile.objects.get_or_create(
+                user=user, defaults={"name": user.username}
+            )
+            if user_profile:
+                user.profile.set_login_session(key)

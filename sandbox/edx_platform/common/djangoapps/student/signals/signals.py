@@ -2,7 +2,10 @@
 
 from django.dispatch import Signal
 
-# Sent when an enrollment changes status.
+# Sent when an enrollment's mode (track) changes. kwargs: user, course_key, mode, countdown
+ENROLLMENT_TRACK_UPDATED = Signal()
+
+# Sent by CourseEnrollment.enroll() and on deactivation.
 # kwargs: event, user, course_id, mode, cost, currency
 ENROLL_STATUS_CHANGE = Signal()
 

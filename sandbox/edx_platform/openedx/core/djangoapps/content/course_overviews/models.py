@@ -1,11 +1,30 @@
-"""CourseOverview with the edx-platform fields the analytics sinks read (sandbox only)."""
+"""CourseOverview with the edx-platform fields the analytics sinks read (sandbox only).
+
+Mirrors openedx/core/djangoapps/content/course_overviews/models.py: the overview is a cache of
+the course block, rebuilt by ``load_from_module_store`` (from the modulestore's current branch,
+saved) and read by ``get_from_id`` (request-cached, as edx-platform's ``@request_cached()``
+from openedx/core/lib/cache_utils.py; loads from the modulestore when missing).
+"""
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
+from xmodule.modulestore.blocks import COURSE_SETTINGS
+
+#: Course block settings copied into the overview (same names on both sides).
+COPIED_FIELDS = COURSE_SETTINGS
+#: Non-null boolean fields: False when the course block leaves them unset.
+BOOLEAN_FIELDS = (
+    "self_paced",
+    "invitation_only",
+    "enable_proctored_exams",
+    "entrance_exam_enabled",
+)
+GET_FROM_ID_CACHE = "course_overviews.get_from_id"
 
 
 class CourseOverview(models.Model):
@@ -63,8 +82,46 @@ class CourseOverview(models.Model):
         return self.end is not None and self.end < timezone.now()
 
     @classmethod
+    def _create_or_update(cls, course) -> CourseOverview:
+        """The overview of a loaded course block (existing row updated, or a new one)."""
+        key = course.id
+        overview = cls.objects.filter(id=key).first() or cls(id=key)
+        overview.org = key.org
+        overview.display_name = course.display_name
+        overview.display_number_with_default = key.course
+        for name in COPIED_FIELDS:
+            value = getattr(course, name)
+            if value is None and name in BOOLEAN_FIELDS:
+                value = False
+            setattr(overview, name, value)
+        return overview
+
+    @classmethod
+    def load_from_module_store(cls, course_id: CourseKey) -> CourseOverview:
+        """Build the overview from the modulestore and save it; DoesNotExist when no course."""
+        from xmodule.modulestore.django import modulestore
+
+        store = modulestore()
+        with store.bulk_operations(course_id):
+            course = store.get_course(course_id)
+            if course is None:
+                raise cls.DoesNotExist()
+            overview = cls._create_or_update(course)
+            with transaction.atomic():
+                overview.save()  # auto_now: ``modified`` is now
+            return overview
+
+    @classmethod
     def get_from_id(cls, course_id: CourseKey | str) -> CourseOverview:
-        """The overview of ``course_id``; raises CourseOverview.DoesNotExist when absent."""
+        """The stored overview, else one loaded from the modulestore (request-cached)."""
         if not isinstance(course_id, CourseKey):
             course_id = CourseKey.from_string(course_id)
-        return cls.objects.get(id=course_id)
+        cache = RequestCache(GET_FROM_ID_CACHE)
+        cached = cache.get_cached_response(str(course_id))
+        if cached.is_found:
+            return cached.value
+        overview = cls.objects.filter(id=course_id).first()
+        if overview is None:
+            overview = cls.load_from_module_store(course_id)
+        cache.set(str(course_id), overview)
+        return overview

@@ -1,0 +1,1 @@
+"""Stand-in for the edx-platform package of the same path (sandbox only)."""

@@ -1,0 +1,159 @@
+"""A dump never reports false success: writer-thread failures, progress output, reader errors.
+
+Progress goes to stderr; a full disk is ``/dev/full`` (every write fails with ENOSPC) and a
+closed pipe is a pipe whose reading end is closed (EPIPE). The command must then stop non-zero
+with the exact resume point, and resuming from it dumps the rest.
+"""
+
+import contextlib
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from sandbox.lms.paths import REPO_ROOT
+from tests.platform.test_platform_dump_command import dumped_ids, seed_profiles
+from tests.platform.test_sandbox import child_env
+
+MANAGE = str(REPO_ROOT / "sandbox" / "manage.py")
+
+
+@pytest.fixture
+def full_disk():
+    """A text stream on ``/dev/full``: every flush fails with ENOSPC, as on a full disk."""
+    stream = open("/dev/full", "w")  # noqa: SIM115 - closed below, ignoring its own ENOSPC
+    yield stream
+    with contextlib.suppress(OSError):
+        stream.close()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 12])
+def test_progress_on_a_full_disk_fails_with_the_resume_point(ch, full_disk, count):
+    """One page (the failure comes after the last batch) or several (queued batches left)."""
+    pks = seed_profiles(count)
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
+            stdout=out, stderr=full_disk,
+        )  # fmt: skip
+    message = str(error.value)
+    first_batch = pks[:5]
+    assert "progress output failed" in message, message
+    assert f"resume with --start_pk {first_batch[-1]}" in message
+    assert message in out.getvalue(), "stderr is unusable: the failure also goes to stdout"
+    assert dumped_ids(ch) == first_batch, "exactly the batches before the resume point"
+    call_command(
+        "dump_data_to_clickhouse", "--object", "user_profile", "--start_pk", str(first_batch[-1]),
+        stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    assert dumped_ids(ch) == pks
+
+
+def sandbox_env(tmp_path, clickhouse) -> dict[str, str]:
+    """A ``manage.py`` process on its own SQLite file and the test ClickHouse."""
+    return child_env(
+        ASPECTS_SANDBOX_DIR=str(tmp_path),
+        ASPECTS_SANDBOX_DB=str(tmp_path / "lms.sqlite3"),
+        ASPECTS_SANDBOX_CLICKHOUSE_URL=clickhouse.url,
+        ASPECTS_SANDBOX_CLICKHOUSE_USER=clickhouse.username,
+        ASPECTS_SANDBOX_CLICKHOUSE_PASSWORD=clickhouse.password,
+        ASPECTS_SANDBOX_CLICKHOUSE_DATABASE=clickhouse.event_sink_database,
+    )
+
+
+@pytest.fixture
+def seeded_child(tmp_path, clickhouse):
+    """Environment of a child LMS with 12 learners (no sink writes while seeding)."""
+    env = sandbox_env(tmp_path, clickhouse)
+    subprocess.run(
+        [sys.executable, MANAGE, "seed_sandbox", "--users", "12", "--courses", "0",
+         "--no-external-ids"],
+        env={**env, "ASPECTS_SANDBOX_SINKS_ENABLED": "0"}, cwd=REPO_ROOT, check=True,
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    return env
+
+
+def run_dump(env, stderr) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, MANAGE, "dump_data_to_clickhouse", "--object", "user_profile",
+         "--batch_size", "5"],
+        env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_command_on_a_full_disk_exits_non_zero(seeded_child, ch):
+    with open("/dev/full", "w") as full:
+        result = run_dump(seeded_child, full)
+    assert result.returncode != 0, result.stdout
+    assert "progress output failed" in result.stdout
+    assert_resume_point_is_the_first_batch(result.stdout, ch)
+
+
+def assert_resume_point_is_the_first_batch(stdout: str, ch) -> None:
+    """The first batch (5 rows) was written, and the printed resume point is its last key."""
+    written = dumped_ids(ch)
+    assert len(written) == 5, written
+    assert f"resume with --start_pk {written[-1]}" in stdout, stdout
+
+
+def test_command_whose_stderr_pipe_is_closed_exits_non_zero(seeded_child, ch):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: every write to stderr fails with EPIPE
+    try:
+        result = run_dump(seeded_child, write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode != 0, result.stdout
+    assert "progress output failed (BrokenPipeError" in result.stdout
+    assert_resume_point_is_the_first_batch(result.stdout, ch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reader_failure_writes_what_was_queued_and_reports_it(embedded_clickhouse, ch):
+    """The LMS database fails on page 4 while pages 1-3 wait for ClickHouse: all 3 land."""
+    pks = seed_profiles(20)
+    database = connection.settings_dict["NAME"]
+    locker = sqlite3.connect(database, isolation_level=None)
+    pages: list[str] = []
+    busy_client = embedded_clickhouse.client()
+    busy = threading.Thread(target=lambda: busy_client.command("SELECT sleep(2)"))
+
+    def lock_on_page_four(execute, sql, params, many, context):
+        if "ORDER BY" in sql and "auth_userprofile" in sql:
+            pages.append(sql)
+            if len(pages) == 4:  # another writer holds the database: "database is locked"
+                locker.execute("BEGIN EXCLUSIVE")
+        return execute(sql, params, many, context)
+
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA busy_timeout = 50")
+    busy.start()  # the embedded engine runs one statement at a time: the first INSERT waits
+    time.sleep(0.3)  # let the sleep reach the engine first (ordering only, nothing timed)
+    try:
+        with connection.execute_wrapper(lock_on_page_four), pytest.raises(CommandError) as error:
+            call_command(
+                "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
+                stdout=io.StringIO(), stderr=io.StringIO(),
+            )  # fmt: skip
+    finally:
+        busy.join()
+        busy_client.close()
+        if locker.in_transaction:
+            locker.execute("ROLLBACK")
+        locker.close()
+        connection.close()
+    message = str(error.value)
+    assert "OperationalError" in message and "locked" in message, message
+    assert f"resume with --start_pk {pks[14]}" in message, message
+    assert dumped_ids(ch) == pks[:15], "the 3 pages read before the failure were written"
