@@ -42,10 +42,12 @@ format: install ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-sandbox-up: install ## start the embedded ClickHouse (HTTP on 127.0.0.1:$${ASPECTS_SANDBOX_CLICKHOUSE_PORT:-8123}) with the schema applied
+sandbox-up: install ## start the embedded ClickHouse (HTTP on 127.0.0.1:$${ASPECTS_SANDBOX_CLICKHOUSE_PORT:-8123}) with the schema applied, and Ralph (xAPI LRS; its virtualenv .venv-ralph is made on first use)
 	$(BIN)/python -m sandbox.clickhouse_server up
+	$(BIN)/python -m sandbox.ralph up
 
-sandbox-down: install ## stop the embedded ClickHouse
+sandbox-down: install ## stop Ralph and the embedded ClickHouse
+	$(BIN)/python -m sandbox.ralph down
 	$(BIN)/python -m sandbox.clickhouse_server down
 
 bench: install ## run every benchmark and print figures and ratios
@@ -56,4 +58,4 @@ mutation: install ## mutation testing (cosmic-ray) of the dump, sinks, backend, 
 	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
 
 clean: ## remove the virtualenv and sandbox data
-	rm -rf $(VENV) .sandbox
+	rm -rf $(VENV) .venv-ralph .sandbox

@@ -3,8 +3,9 @@
 Starts a private embedded ClickHouse (fresh data under ``.sandbox/demo/``, a free port, so a
 server started with ``make sandbox-up`` is left alone), applies the schema, seeds the sandbox
 LMS, publishes a course, enrolls learners, runs ``dump_data_to_clickhouse`` for every object,
-prints per-table counts (sandbox vs ClickHouse), stops the server, then runs the Tutor render
-demo when present. Exits 1 on any mismatch.
+prints per-table counts (sandbox vs ClickHouse), runs a short load test through ERB and a real
+Ralph (report and plot path printed), stops the servers, then runs the Tutor render demo when
+present. Exits 1 on any mismatch or lost event.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ USERS = 200
 COURSES = 3
 BLOCKS_PER_COURSE = 120
 LIVE_ENROLLMENTS = 25
+LOAD_TEST_EVENTS = 200
 DUMPED_OBJECTS = ("course_overviews", "user_profile", "external_id", "course_enrollment")
 
 
@@ -92,6 +94,40 @@ def _report(server) -> bool:
     return all(c.ok for c in counts)
 
 
+def _load_test(server) -> bool:
+    """A short load test through the real pipeline: tracking events -> ERB -> Ralph -> ClickHouse.
+
+    Prints the report and the plot's path; skipped (True) without edx-event-routing-backends.
+    """
+    from sandbox.lms import xapi_settings
+
+    if not xapi_settings.available():
+        print("    skipped: edx-event-routing-backends is not installed")
+        return True
+    from sandbox.lms.xapi_router import configure_router
+    from sandbox.load_test_run import monitored_load_test
+    from sandbox.ralph.cli import CLICKHOUSE_USER
+    from sandbox.ralph.process import ClickHouseLogin, RalphServer
+
+    _step("starting Ralph (xAPI LRS; its virtualenv .venv-ralph is made on first use)")
+    login = ClickHouseLogin(server.url, CLICKHOUSE_USER, server.service_password(CLICKHOUSE_USER))
+    ralph = RalphServer(DEMO_DIR / "ralph", login).start()
+    try:
+        configure_router(ralph.route_url, ralph.lms_username, ralph.lms_password)
+        _step(f"load test: {LOAD_TEST_EVENTS} tracking events -> ERB -> Ralph -> ClickHouse")
+        report = monitored_load_test(
+            DEMO_DIR / "load-test",
+            num_users=5,
+            num_events=LOAD_TEST_EVENTS,
+            sleep_time=0,
+            tags="demo",
+        )
+    finally:
+        ralph.stop()
+    print("\n".join(f"    {line}" for line in report.splitlines()))
+    return "lost:            0 (0.0 %)" in report
+
+
 def run_demo() -> bool:
     """Run every step; True when ClickHouse matches the sandbox."""
     from django.core.management import call_command
@@ -121,6 +157,7 @@ def run_demo() -> bool:
             call_command("dump_data_to_clickhouse", object=name)
         _step("counts: sandbox LMS vs ClickHouse")
         ok = _report(server)
+        ok = _load_test(server) and ok
     finally:
         _step("stopping the embedded ClickHouse")
         server.stop()

@@ -17,12 +17,14 @@ import typing as t
 import click
 
 from . import config
+from .xapi_settings import LOAD_TEST_OUTPUT_DIR, PIPELINES
 
 DUMP_OBJECTS = ("course_overviews", "user_profile", "external_id", "course_enrollment")
 #: Objects keyed by an integer id (the in-platform sinks' ``pk_type``); course_overviews is keyed
 #: by the course key string.
 INTEGER_KEYED_OBJECTS = ("user_profile", "external_id", "course_enrollment")
-LOAD_TEST_BACKENDS = ("celery", "redis_bus", "kafka_bus", "vector")
+LOAD_TEST_BACKENDS = PIPELINES
+LOAD_TEST_FOLDER = LOAD_TEST_OUTPUT_DIR.rsplit("/", 1)[1]
 OPENEDX_SERVICES = ("cms", "lms")
 
 Job = t.Iterator[tuple[str, str]]
@@ -223,21 +225,26 @@ def load_test(
         generator += ["--sleep_time", str(sleep_time)]
     if tags:
         generator += ["--tags", *tags]
-    yield service, _monitored_script(_join(monitor), _join(generator))
+    files = f"$(tutor config printroot)/data/{service}-job/{LOAD_TEST_FOLDER}"
+    done = f"echo {quote(f'Report files (CSV, PNG) on the host: {files}/')}"
+    yield service, _monitored_script(_join(monitor), _join(generator), done)
 
 
 def _join(args: list[str]) -> str:
     return " ".join(quote(arg) for arg in args)
 
 
-def _monitored_script(monitor: str, generator: str) -> str:
-    """Run ``monitor`` in the background while ``generator`` runs; fail if either fails."""
+def _monitored_script(monitor: str, generator: str, done: str = "true") -> str:
+    """Run ``monitor`` in the background while ``generator`` runs; fail if either fails.
+
+    The monitor prints the report when the run drained; ``done`` runs after it succeeded.
+    """
     return "\n".join(
         [
             f"{monitor} &",
             "monitor_pid=$!",
             f"if {generator}; then",
-            '  wait "$monitor_pid"',
+            f'  wait "$monitor_pid" && {done}',
             "else",
             "  status=$?",
             '  kill "$monitor_pid" 2>/dev/null || true',

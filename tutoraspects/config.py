@@ -88,6 +88,15 @@ DEFAULTS: dict[str, t.Any] = {
     "INSTRUCTOR_DASHBOARDS": INSTRUCTOR_DASHBOARDS,
     # Open edX service user that Superset logs in as (LMS side).
     "LMS_SERVICE_USER": "aspects_superset",
+    # xAPI pipeline: celery (default), redis_bus, kafka_bus or vector (see xapi_settings.py).
+    "XAPI_PIPELINE": "celery",
+    "EVENT_ROUTING_BATCHING": True,
+    "EVENT_ROUTING_BATCH_SIZE": 100,
+    "EVENT_ROUTING_BATCH_INTERVAL": 5,
+    "EVENT_BUS_TOPIC_PREFIX": "openedx",
+    "EVENT_BUS_REDIS_URL": "redis://{{ REDIS_HOST }}:{{ REDIS_PORT }}/",
+    "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+    "VECTOR_API_PORT": 8686,
     # Ralph (xAPI LRS) writing into ClickHouse.
     "RALPH_PORT": 8100,
     "RALPH_ADMIN_USER": "ralph_admin",

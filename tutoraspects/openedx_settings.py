@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 
 from . import derived, filters_merge
 from .templating import python_literal
+from .xapi_settings import xapi_settings
 
 # Sink objects with no personal data, and those enabled only with ASPECTS_ENABLE_PII.
 # `auth_user` is the user-retirement sink: it deletes a retired user's rows from PII tables.
@@ -89,6 +90,7 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         "SUPERSET_DASHBOARD_LOCALES = "
         + python_literal(config["ASPECTS_SUPERSET_DASHBOARD_LOCALES"]),
         merge_filters_source(),
+        *xapi_settings(config),
     ]
     if config["ASPECTS_RUN_RALPH"]:
         lrs = {

@@ -54,24 +54,23 @@ def ping(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-class EmbeddedClickHouse:
-    """Start/stop the embedded ClickHouse HTTP server; same port and data across restarts."""
+class ChildServer:
+    """A server run as a child process whose pid is kept in ``<home>/server.pid``."""
 
-    def __init__(self, home: str | Path, port: int | None = None, username: str = DEFAULT_USERNAME):
+    home: Path
+    port: int
+    _process: subprocess.Popen | None = None
+
+    def _init_home(self, home: str | Path, port: int | None) -> None:
+        """Create the home folder; keep the port of an earlier run (else a free one)."""
         self.home = Path(home).resolve()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.username = username
-        self.password = read_or_create_secret(self.home / "password")
         port_file = self.home / "port"
         if port is None:
             port = int(port_file.read_text()) if port_file.exists() else free_port()
         port_file.write_text(f"{port}\n")
         self.port = port
-        self._process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        self._process = None
 
     @property
     def pid_file(self) -> Path:
@@ -120,27 +119,8 @@ class EmbeddedClickHouse:
         self.pid_file.unlink(missing_ok=True)
         return what
 
-    def is_up(self) -> bool:
-        return self.running_pid() is not None and ping(self.url)
-
-    def start(self, timeout: float = 60.0, detached: bool = False) -> "EmbeddedClickHouse":
-        """Start the server (no-op if this home's server is already up) and wait for /ping."""
-        if self.is_up():
-            return self
-        write_users_file(self.home / "users.json", {self.username: self.password})
-        command = [
-            sys.executable, "-m", "sandbox.clickhouse_server", "serve",
-            "--home", str(self.home), "--port", str(self.port),
-        ]  # fmt: skip
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                filter(
-                    None,
-                    [str(REPO_ROOT), str(PLATFORM_PLUGIN), os.environ.get("PYTHONPATH")],
-                )
-            ),
-        }
+    def _spawn(self, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+        """Start ``command`` in its own session, output to the log, pid to the pid file."""
         with open(self.log_file, "ab") as log:
             self._process = subprocess.Popen(
                 command,
@@ -152,20 +132,22 @@ class EmbeddedClickHouse:
                 start_new_session=True,
             )
         self.pid_file.write_text(f"{self._process.pid}\n")
-        if not detached:
-            atexit.register(self.stop)
+        return self._process
+
+    def _wait_ready(self, ready, timeout: float, what: str) -> None:
+        """Poll ``ready()`` until true; stop and raise if the child exits or time runs out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(
-                    f"embedded ClickHouse exited with code {self._process.returncode}; "
+                    f"{what} exited with code {self._process.returncode}; "
                     f"see {self.log_file}:\n{self._log_tail()}"
                 )
-            if ping(self.url, timeout=0.5):
-                return self
+            if ready():
+                return
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"embedded ClickHouse did not answer /ping within {timeout:.0f}s")
+        raise RuntimeError(f"{what} was not ready within {timeout:.0f}s; see {self.log_file}")
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout``); keep its data.
@@ -192,6 +174,62 @@ class EmbeddedClickHouse:
         if not self.log_file.exists():
             return ""
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+class EmbeddedClickHouse(ChildServer):
+    """Start/stop the embedded ClickHouse HTTP server; same port and data across restarts."""
+
+    def __init__(self, home: str | Path, port: int | None = None, username: str = DEFAULT_USERNAME):
+        self._init_home(home, port)
+        self.username = username
+        self.password = read_or_create_secret(self.home / "password")
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def is_up(self) -> bool:
+        return self.running_pid() is not None and ping(self.url)
+
+    def service_password(self, name: str) -> str:
+        """The password of the extra user ``name`` (e.g. Ralph's), created on first use.
+
+        Kept in ``<home>/password-<name>`` (0600); a running server sees the new user at once
+        (it re-reads ``users.json`` when the file changes).
+        """
+        password = read_or_create_secret(self.home / f"password-{name}")
+        self._write_users()
+        return password
+
+    def _write_users(self) -> None:
+        users = {self.username: self.password}
+        for path in sorted(self.home.glob("password-*")):
+            users[path.name.removeprefix("password-")] = path.read_text().strip()
+        write_users_file(self.home / "users.json", users)
+
+    def start(self, timeout: float = 60.0, detached: bool = False) -> "EmbeddedClickHouse":
+        """Start the server (no-op if this home's server is already up) and wait for /ping."""
+        if self.is_up():
+            return self
+        self._write_users()
+        command = [
+            sys.executable, "-m", "sandbox.clickhouse_server", "serve",
+            "--home", str(self.home), "--port", str(self.port),
+        ]  # fmt: skip
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                filter(
+                    None,
+                    [str(REPO_ROOT), str(PLATFORM_PLUGIN), os.environ.get("PYTHONPATH")],
+                )
+            ),
+        }
+        self._spawn(command, env)
+        if not detached:
+            atexit.register(self.stop)
+        self._wait_ready(lambda: ping(self.url, timeout=0.5), timeout, "embedded ClickHouse")
+        return self
 
     def __enter__(self) -> "EmbeddedClickHouse":
         return self.start()

@@ -45,7 +45,7 @@ class SandboxBackendConfig(Mapping):
             "username": os.environ.get("ASPECTS_SANDBOX_CLICKHOUSE_USER", DEFAULT_USERNAME),
             "database": os.environ.get("ASPECTS_SANDBOX_CLICKHOUSE_DATABASE", "event_sink"),
             "timeout_secs": 30,
-            "xapi_database": "xapi",
+            "xapi_database": os.environ.get("ASPECTS_SANDBOX_XAPI_DATABASE", "xapi"),
             "xapi_table": "xapi_events_all",
             "runs_table": "load_test_runs",
             "stats_table": "load_test_stats",

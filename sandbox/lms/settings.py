@@ -18,6 +18,7 @@ add_to_sys_path()
 
 from openedx.core.djangoapps.plugins.constants import ProjectType, SettingsType  # noqa: E402
 
+from sandbox.lms import xapi_settings  # noqa: E402
 from sandbox.lms.clickhouse_config import SandboxBackendConfig  # noqa: E402
 
 
@@ -135,6 +136,10 @@ RETIREMENT_SERVICE_WORKER_USERNAME = "RETIREMENT_SERVICE_USER"
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
 if SANDBOX_PLUGINS_ENABLED:
     add_plugins(__name__, ProjectType.LMS, SettingsType.COMMON)
+
+# Tracking events -> edx-event-routing-backends -> Ralph, when ERB is installed (as a plugin).
+if SANDBOX_PLUGINS_ENABLED and xapi_settings.available():
+    xapi_settings.apply(globals())
 
 EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = SandboxBackendConfig()
 EVENT_SINK_CLICKHOUSE_PII_MODELS = ["user_profile", "external_id"]

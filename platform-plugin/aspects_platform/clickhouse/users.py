@@ -39,6 +39,8 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
     if service == "lms":
         # Retirement: DELETE on exactly the PII tables, UPDATE (blank usernames) on the others.
         lms = [f"INSERT, SELECT ON {sink}.*"]
+        # SELECT on the xAPI table: the load-test monitor counts the rows a run produced.
+        lms += [f"SELECT ON {xapi_table}"]
         lms += [f"ALTER DELETE ON {sink}.{quote_identifier(t)}" for t in settings.pii_tables]
         lms += [
             f"ALTER UPDATE ON {sink}.{quote_identifier(table)}"

@@ -9,35 +9,14 @@ Examples::
 
 from __future__ import annotations
 
-import argparse
-
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from aspects_platform import backend, toggles
 from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
 from aspects_platform.dump import DumpFailed, DumpOptions, DumpResult, ProgressOutputError, dump
+from aspects_platform.management.arguments import non_negative_float, positive_int
 from aspects_platform.sinks import MODEL_SINKS, sink_for
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be 1 or more")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be 0 or more")
-    return value
 
 
 class Command(BaseCommand):
@@ -67,13 +46,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--batch_size",
-            type=_positive_int,
+            type=positive_int,
             default=10_000,
             help="rows per INSERT (and per read from the LMS database); default 10000",
         )
         parser.add_argument(
             "--sleep_time",
-            type=_non_negative_float,
+            type=non_negative_float,
             default=0.0,
             help="seconds to pause after each batch, to spare the LMS database; default 0",
         )
@@ -83,7 +62,7 @@ class Command(BaseCommand):
             "--start_pk", metavar="PK", help="dump only keys greater than this (resume point)"
         )
         parser.add_argument(
-            "--limit", type=_positive_int, help="dump exactly this many objects at most"
+            "--limit", type=positive_int, help="dump exactly this many objects at most"
         )
         parser.add_argument(
             "--dry-run",
@@ -96,7 +75,7 @@ class Command(BaseCommand):
         parser.add_argument("--username", help="ClickHouse user")
         parser.add_argument("--password", help="ClickHouse password")
         parser.add_argument("--database", help="ClickHouse database of the sink tables")
-        parser.add_argument("--timeout_secs", type=_positive_int, help="ClickHouse timeout")
+        parser.add_argument("--timeout_secs", type=positive_int, help="ClickHouse timeout")
 
     def handle(self, *args, **options) -> None:
         """Validate, refuse disabled PII objects, dump, report."""

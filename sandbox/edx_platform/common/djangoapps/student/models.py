@@ -3,7 +3,8 @@
 Behaviour mirrors common/djangoapps/student/models/course_enrollment.py (what each enrollment
 change saves and which signals and openedx-events it sends, in the same order) and
 common/djangoapps/student/models/user.py (profile ``meta`` and ``enforce_single_login``).
-Tracking/segment events, filters' pipelines, caches and course modes are left out.
+Enrollment tracking events are emitted as ``emit_event`` does; segment events, filters' pipelines,
+caches and course modes are left out.
 The retired-username/email helpers mirror ``common/djangoapps/student/models/user.py``: the
 same names, the same ``user_util`` hashing with ``RETIRED_USER_SALTS`` (newest salt last).
 """
@@ -41,6 +42,7 @@ from common.djangoapps.student.signals import (
     ENROLLMENT_TRACK_UPDATED,
     UNENROLL_DONE,
 )
+from common.djangoapps.track import contexts
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,10 @@ log = logging.getLogger(__name__)
 DEFAULT_MODE_SLUG = "audit"
 #: Delay edx-platform gives the score recalculation after ENROLLMENT_TRACK_UPDATED.
 SCORE_RECALCULATION_DELAY_ON_ENROLLMENT_UPDATE = 30
+# Tracking event names, as in edx-platform's course_enrollment.py.
+EVENT_NAME_ENROLLMENT_ACTIVATED = "edx.course.enrollment.activated"
+EVENT_NAME_ENROLLMENT_DEACTIVATED = "edx.course.enrollment.deactivated"
+EVENT_NAME_ENROLLMENT_MODE_CHANGED = "edx.course.enrollment.mode_changed"
 
 
 class UserProfile(models.Model):
@@ -313,13 +319,17 @@ class CourseEnrollment(models.Model):
             COURSE_ENROLLMENT_CHANGED.send_event(
                 enrollment=self._event_data(self.user, course_data)
             )
+        if activation_changed and self.is_active:
+            self.emit_event(EVENT_NAME_ENROLLMENT_ACTIVATED)
         if activation_changed and not self.is_active:
             UNENROLL_DONE.send(sender=None, course_enrollment=self, skip_refund=skip_refund)
+            self.emit_event(EVENT_NAME_ENROLLMENT_DEACTIVATED)
             self.send_signal(EnrollStatusChange.unenroll)
             COURSE_UNENROLLMENT_COMPLETED.send_event(
                 enrollment=self._event_data(self.user, course_data)
             )
         if mode_changed:
+            self.emit_event(EVENT_NAME_ENROLLMENT_MODE_CHANGED)
             ENROLLMENT_TRACK_UPDATED.send(
                 sender=None,
                 user=self.user,
@@ -339,6 +349,29 @@ class CourseEnrollment(models.Model):
     def change_mode(self, mode: str) -> None:
         """Change this enrollment's mode; saves at once."""
         self.update_enrollment(mode=mode)
+
+    def emit_event(self, event_name: str) -> None:
+        """Emit the enrollment tracking event with the course's tracking context.
+
+        As edx-platform's ``CourseEnrollment.emit_event``: data ``{user_id, course_id, mode}``,
+        a failure is logged, never raised. Without event-tracking installed nothing is emitted.
+        """
+        try:
+            from eventtracking import tracker
+        except ImportError:
+            return
+        try:
+            context = contexts.course_context_from_course_id(self.course_id)
+            data = {"user_id": self.user.id, "course_id": str(self.course_id), "mode": self.mode}
+            with tracker.get_tracker().context(event_name, context):
+                tracker.emit(event_name, data)
+        except Exception:  # noqa: BLE001 - as edx-platform: tracking never breaks enrollment
+            log.exception(
+                "Unable to emit event %s for user %s and course %s",
+                event_name,
+                self.user.username,
+                self.course_id,
+            )
 
     def send_signal(self, event: str, cost: str | None = None, currency: str | None = None) -> None:
         """Send ENROLL_STATUS_CHANGE with edx-platform's kwargs."""

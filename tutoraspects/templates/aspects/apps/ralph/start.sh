@@ -26,4 +26,4 @@ for prefix, scopes in USERS:
         arguments += ["--scope", scope]
     cli.main(args=arguments, prog_name="ralph", standalone_mode=False)
 PYTHON
-exec uvicorn ralph.api:app --host 0.0.0.0 --port "$RALPH_PORT" --proxy-headers
+exec uvicorn ralph.api:app --host "${RALPH_HOST:-0.0.0.0}" --port "$RALPH_PORT" --proxy-headers

@@ -9,6 +9,7 @@ from openedx/core/lib/cache_utils.py; loads from the modulestore when missing).
 from __future__ import annotations
 
 from django.db import models, transaction
+from django.utils import timezone
 from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
@@ -66,6 +67,19 @@ class CourseOverview(models.Model):
     def display_name_with_default(self) -> str:
         """The display name, or the course number when it has none."""
         return self.display_name or self.id.course
+
+    @property
+    def pacing(self) -> str:
+        """``"self"`` for self-paced courses, else ``"instructor"``."""
+        return "self" if self.self_paced else "instructor"
+
+    def has_started(self) -> bool:
+        """True when the course start is in the past (no start: not started)."""
+        return self.start is not None and self.start <= timezone.now()
+
+    def has_ended(self) -> bool:
+        """True when the course end is in the past (no end: never ends)."""
+        return self.end is not None and self.end < timezone.now()
 
     @classmethod
     def _create_or_update(cls, course) -> CourseOverview:

@@ -1,0 +1,238 @@
+"""xAPI pipeline: events/s and lag p95 through ERB -> Ralph -> ClickHouse vs ERB's own ceiling.
+
+``python -m benchmarks.xapi_pipeline [--events 10000]``. In one run, on a fresh embedded
+ClickHouse and a real Ralph:
+
+1. ERB's transform-only ceiling: the same mix of tracking events the load test emits, captured,
+   then transformed by ERB's ``XApiProcessor`` alone (no batching, no HTTP, no ClickHouse).
+2. sync batched (the sandbox default), pipeline only: the captured events sent again through
+   the tracker's ERB router while the load-test monitor samples (its report's figures).
+3. sync batched, whole load test: ``load_test_tracking_events`` with its monitor (generating
+   the events costs too: enrollments write the database and fire the sinks).
+4. Celery worker mode (when ``redis-server`` is installed): the whole load test, real worker.
+
+Prints each mode's events/s, lag p95 and its share of the ceiling (target: >= 60 % batched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sandbox.lms.paths import REPO_ROOT, add_to_sys_path
+
+TARGET_SHARE = 0.60
+
+
+def _setup(home: Path):
+    """Embedded ClickHouse + schema + Ralph + the sandbox LMS routed to it; (server, ralph)."""
+    from aspects_platform.clickhouse.connection import connect
+    from aspects_platform.clickhouse.runner import apply_migrations
+    from aspects_platform.clickhouse.schema import SchemaSettings
+
+    from sandbox.clickhouse_server.process import EmbeddedClickHouse, free_port
+    from sandbox.ralph.cli import CLICKHOUSE_USER
+    from sandbox.ralph.process import ClickHouseLogin, RalphServer
+
+    server = EmbeddedClickHouse(home / "clickhouse", port=free_port()).start()
+    apply_migrations(connect(server.url, server.username, server.password), SchemaSettings())
+    login = ClickHouseLogin(server.url, CLICKHOUSE_USER, server.service_password(CLICKHOUSE_USER))
+    ralph = RalphServer(home / "ralph", login).start()
+    os.environ.update(
+        ASPECTS_SANDBOX_DIR=str(home),
+        ASPECTS_SANDBOX_DB=str(home / "lms.sqlite3"),
+        ASPECTS_SANDBOX_CLICKHOUSE_URL=server.url,
+        ASPECTS_SANDBOX_CLICKHOUSE_USER=server.username,
+        ASPECTS_SANDBOX_CLICKHOUSE_PASSWORD=server.password,
+        DJANGO_SETTINGS_MODULE="sandbox.lms.settings",
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from sandbox.lms.xapi_router import configure_router
+
+    configure_router(ralph.route_url, ralph.lms_username, ralph.lms_password)
+    return server, ralph
+
+
+def capture_events(count: int) -> list[dict]:
+    """``count`` tracking events of the load-test mix, as the tracker hands them to backends."""
+    from aspects_platform.load_test import events
+    from aspects_platform.load_test.generator import create_course, create_learners
+    from eventtracking import tracker
+
+    blocks = create_course("BENCHCEIL", None)
+    learners = create_learners("bc_", 10, blocks.course_key)
+    captured: list[dict] = []
+
+    class Capture:
+        def send(self, event: dict) -> None:
+            captured.append(event)
+
+    real = tracker.get_tracker()
+    backends = dict(real.backends)
+    real.backends.clear()
+    real.backends["capture"] = Capture()
+    try:
+        kinds = events.event_kinds()
+        for index in range(count):
+            events.EMITTERS[next(kinds)](learners[index % len(learners)], blocks)
+    finally:
+        real.backends.clear()
+        real.backends.update(backends)
+    return captured
+
+
+def transform_ceiling(captured: list[dict]) -> float:
+    """Events/s of ERB's XApiProcessor alone (no batching, no HTTP, no ClickHouse)."""
+    from event_routing_backends.processors.xapi.transformer_processor import XApiProcessor
+
+    processor = XApiProcessor()
+    started = time.perf_counter()
+    for event in captured:
+        processor([event])
+    return len(captured) / (time.perf_counter() - started)
+
+
+def replay_batched(captured: list[dict]):
+    """The captured events sent again through the tracker's ERB router (sync, batched) while
+    the load-test monitor samples: the pipeline alone, without generating the events."""
+    import copy
+    import threading
+    import uuid
+
+    from aspects_platform.load_test.events import flush_pending_events
+    from aspects_platform.load_test.monitor import Monitor, MonitorOptions
+    from aspects_platform.load_test.report import load_report
+    from aspects_platform.load_test.store import LoadTestStore, utc_now
+    from eventtracking import tracker
+
+    store, run_id = LoadTestStore(), f"replay-{uuid.uuid4().hex[:8]}"
+    store.record(run_id, "start", {"tags": ["replay"]}, when=utc_now())
+    monitor = Monitor(LoadTestStore(), MonitorOptions(0.5, "celery", 600), out=lambda _: None)
+    thread = threading.Thread(target=monitor.run)
+    thread.start()
+    while not store.sample_count(run_id):
+        time.sleep(0.05)
+    routing = tracker.get_tracker().routing_backend
+    for event in captured:
+        fresh = copy.deepcopy(event)
+        fresh["timestamp"] = utc_now()
+        routing.send(fresh)
+    flush_pending_events()
+    store.record(run_id, "end", {"sent_event_count": len(captured)})
+    thread.join()
+    return load_report(store, run_id)
+
+
+def sync_batched(count: int, output: Path):
+    from aspects_platform.load_test.report import load_report
+    from aspects_platform.load_test.store import LoadTestStore
+
+    from sandbox.load_test_run import monitored_load_test
+
+    monitored_load_test(output, sample_every=0.5, num_users=10, num_events=count, sleep_time=0)
+    store = LoadTestStore()
+    run_id = store.client.query(
+        "SELECT run_id FROM load_test_runs ORDER BY timestamp DESC LIMIT 1"
+    ).result_rows[0][0]
+    return load_report(store, run_id)
+
+
+def celery_worker(count: int, home: Path, output: Path):
+    """The same run with a real Celery worker on Debian's redis-server (None without it)."""
+    from aspects_platform.load_test.report import load_report
+    from aspects_platform.load_test.store import LoadTestStore
+
+    from sandbox import redis_server
+
+    if not redis_server.available():
+        return None
+    redis = redis_server.RedisServer(home / "redis").start()
+    env = {
+        **os.environ,
+        "ASPECTS_SANDBOX_XAPI_MODE": "celery",
+        "ASPECTS_SANDBOX_REDIS_URL": redis.url,
+    }
+    manage = [sys.executable, "sandbox/manage.py"]
+    quiet = subprocess.DEVNULL
+    spawn = {"cwd": REPO_ROOT, "env": env, "stdout": quiet, "stderr": quiet}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "sandbox.lms.celery", "worker", "--pool", "solo",
+         "-Q", "edx.lms.core.default", "--loglevel", "ERROR"], **spawn,
+    )  # fmt: skip
+    monitor = subprocess.Popen(
+        [*manage, "monitor_load_test_tracking", "--backend", "celery", "--sleep_time", "0.5",
+         "--timeout", "600", "--output_dir", str(output)], **spawn,
+    )  # fmt: skip
+    try:
+        generator = subprocess.run(
+            [*manage, "load_test_tracking_events", "--num_users", "10", "--num_events",
+             str(count), "--sleep_time", "0", "--tags", "celery"],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if generator.returncode:
+            raise RuntimeError(f"the Celery-mode load test failed:\n{generator.stderr[-3000:]}")
+        monitor.wait()
+    finally:
+        for process in (monitor, worker):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(30)
+        redis.stop()
+    store = LoadTestStore()
+    run_id = store.client.query(
+        "SELECT run_id FROM load_test_runs WHERE extra LIKE '%celery%' "
+        "ORDER BY timestamp DESC LIMIT 1"
+    ).result_rows[0][0]
+    return load_report(store, run_id)
+
+
+def _line(name: str, report, ceiling: float) -> str:
+    if report is None:
+        return f"{name:<30} skipped (redis-server is not installed)"
+    rate = report.throughput_eps or 0.0
+    p95 = "n/a" if report.lag_p95_s is None else f"{report.lag_p95_s:.2f} s"
+    return (
+        f"{name:<30} {rate:8.1f} events/s  lag p95 {p95:>8}  "
+        f"{rate / ceiling:6.1%} of ceiling  ({report.arrived}/{report.sent} arrived)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.xapi_pipeline")
+    parser.add_argument("--events", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    add_to_sys_path()
+    with tempfile.TemporaryDirectory(prefix="aspects-xapi-bench-") as folder:
+        home = Path(folder)
+        server, ralph = _setup(home)
+        try:
+            captured = capture_events(args.events)
+            ceiling = transform_ceiling(captured)
+            replayed = replay_batched(captured)
+            batched = sync_batched(args.events, home / "reports")
+            worker = celery_worker(args.events, home, home / "reports")
+        finally:
+            ralph.stop()
+            server.stop()
+    print(f"{args.events} events (load-test mix: enrollment, problem, video, navigation)")
+    print(f"{'ERB transform only (ceiling)':<28} {ceiling:8.1f} events/s")
+    print(_line("sync batched, pipeline only", replayed, ceiling))
+    print(_line("sync batched, load test", batched, ceiling))
+    print(_line("Celery worker, load test", worker, ceiling))
+    print("(load test = generating the events too: enrollments, sinks, modulestore reads)")
+    share = (replayed.throughput_eps or 0.0) / ceiling
+    print(f"batched share of the ceiling: {share:.0%} (target >= {TARGET_SHARE:.0%})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The tracking-event load test: generator, monitor and report (never for production)."""

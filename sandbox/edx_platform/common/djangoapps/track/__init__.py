@@ -1,0 +1,1 @@
+"""Stand-in of edx-platform's ``common.djangoapps.track`` (tracking contexts)."""

@@ -1,0 +1,194 @@
+"""load_test_tracking_events, monitor_load_test_tracking and load_test_report on the sandbox."""
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aspects_platform.load_test.monitor import Monitor, MonitorOptions, NoRunFound, next_tick
+from aspects_platform.load_test.report import load_report, percentile
+from aspects_platform.load_test.store import LoadTestStore
+from django.core.management import CommandError, call_command
+
+from sandbox.load_test_run import monitored_load_test
+from tests.platform.conftest import wait_for
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def run_rows(ch, run_id: str) -> dict[str, dict]:
+    rows = ch.query(
+        "SELECT event_type, extra FROM load_test_runs WHERE run_id = {r:String}",
+        parameters={"r": run_id},
+    ).result_rows
+    return {kind: json.loads(extra) for kind, extra in rows}
+
+
+def only_run_id(ch) -> str:
+    (run_id,) = {row[0] for row in ch.query("SELECT run_id FROM load_test_runs").result_rows}
+    return run_id
+
+
+def monitored_run(tmp_path, **generator) -> tuple[str, Path]:
+    """Monitor (thread) + generator (this thread), as `tutor local do load-test` runs them."""
+    output = monitored_load_test(tmp_path, sample_every=0.3, sleep_time=0, **generator)
+    return output, tmp_path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_monitored_run_reports_every_event_from_its_samples(xapi_pipeline, ch, xapi_ch, tmp_path):
+    output, folder = monitored_run(tmp_path, num_users=2, num_events=25, tags="sync")
+    run_id = only_run_id(ch)
+    rows = run_rows(ch, run_id)
+    assert rows["start"]["tags"] == ["sync"] and rows["start"]["parameters"]["num_events"] == 25
+    assert rows["end"]["sent_event_count"] == 25 and rows["end"]["interrupted"] is False
+
+    start = LoadTestStore().run_rows(run_id)["start"].timestamp
+    arrived = xapi_ch.query(
+        "SELECT count() FROM xapi_events_all FINAL WHERE emission_time >= {s:DateTime64(6, 'UTC')}",
+        parameters={"s": start.replace(tzinfo=None)},
+    ).result_rows[0][0]
+    assert arrived == 25
+
+    samples = LoadTestStore().samples(run_id)
+    assert samples[-1].stats["clickhouse"]["run_rows"] == arrived
+    assert samples[-1].stats["backlog"]["backlog"] is None  # eager Celery: the sample says so
+    assert "eagerly" in samples[-1].stats["backlog"]["note"]
+
+    report = load_report(LoadTestStore(), run_id)
+    lags = [
+        s.stats["clickhouse"]["lag_seconds"]
+        for s in samples
+        if s.stats["clickhouse"]["run_rows"] and s.timestamp <= _first_complete(samples)
+    ]
+    assert (report.sent, report.arrived, report.lost) == (25, 25, 0)
+    assert report.lag_p95_s == percentile(lags, 0.95) and report.lag_max_s == max(lags)
+    assert f"events arrived:  {arrived}" in output and "lost:            0 (0.0 %)" in output
+
+    with (folder / f"load_test_{run_id}.csv").open() as handle:
+        table = list(csv.DictReader(handle))
+    assert [int(row["rows"]) for row in table] == [
+        s.stats["clickhouse"]["run_rows"] for s in samples
+    ]
+    plotted = png_description(folder / f"load_test_{run_id}.png")
+    assert plotted["throughput (events/s)"] == [float(row["throughput_eps"]) for row in table]
+    assert plotted["elapsed"] == [float(row["elapsed_s"]) for row in table]
+    assert str((folder / f"load_test_{run_id}.png").resolve()) in output
+
+
+def _first_complete(samples):
+    final = samples[-1].stats["clickhouse"]["run_rows"]
+    return next(s.timestamp for s in samples if s.stats["clickhouse"]["run_rows"] == final)
+
+
+def png_description(path: Path) -> dict:
+    """The PNG's ``Description`` text chunk (checks the signature and that chunks parse)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, texts = 8, {}
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        crc = int.from_bytes(data[position + 8 + length : position + 12 + length], "big")
+        assert zlib.crc32(kind + body) == crc
+        if kind == b"tEXt":
+            key, _, value = body.partition(b"\0")
+            texts[key.decode()] = value.decode("latin-1")
+        position += 12 + length
+    assert kind == b"IEND"
+    return json.loads(texts["Description"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_report_command_reports_a_past_run(xapi_pipeline, ch, tmp_path):
+    monitored_run(tmp_path / "first", num_users=1, num_events=5)
+    run_id = only_run_id(ch)
+    output = io.StringIO()
+    call_command(
+        "load_test_report", "--run_id", run_id, "--output_dir", str(tmp_path / "again"),
+        stdout=output,
+    )  # fmt: skip
+    assert "events sent:     5" in output.getvalue()
+    assert (tmp_path / "again" / f"load_test_{run_id}.png").exists()
+    with pytest.raises(CommandError, match="no load test run 'nope'"):
+        call_command("load_test_report", "--run_id", "nope")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_monitor_attaches_only_to_a_recent_unfinished_run(xapi_pipeline, ch):
+    store = LoadTestStore()
+    now = datetime.now(UTC)
+    store.record("old", "start", {}, when=now - timedelta(hours=1))  # never ended, too old
+    store.record("done", "start", {}, when=now)
+    store.record("done", "end", {"sent_event_count": 0}, when=now)
+    quick = MonitorOptions(sleep_time=0.1, backend="celery", timeout=0.3)
+    with pytest.raises(NoRunFound, match="no unfinished load test"):
+        Monitor(store, quick, out=lambda _: None).attach()
+    with pytest.raises(CommandError, match="no unfinished load test"):
+        call_command("monitor_load_test_tracking", "--sleep_time", "0.1", "--timeout", "0.3")
+
+    store.record("new", "start", {}, when=datetime.now(UTC))
+    assert Monitor(store, quick, out=lambda _: None).attach().run_id == "new"
+
+
+def test_a_slow_sample_keeps_the_period():
+    assert next_tick(10.0, 2.0, 11.0) == 12.0  # on time
+    assert next_tick(10.0, 2.0, 12.5) == 14.0  # overran one tick: the grid is kept
+    assert next_tick(10.0, 2.0, 17.0) == 18.0
+
+
+@pytest.mark.parametrize(
+    ("command", "arguments", "message"),
+    [
+        ("monitor_load_test_tracking", ["--backend", "kafka"], "invalid choice: 'kafka'"),
+        ("monitor_load_test_tracking", ["--sleep_time", "-1"], "must be 0 or more"),
+        ("load_test_tracking_events", ["--sleep_time", "-0.5"], "must be 0 or more"),
+        ("load_test_tracking_events", ["--num_users", "0"], "must be 1 or more"),
+        ("load_test_tracking_events", ["--num_events", "0"], "must be 1 or more"),
+    ],
+)
+@pytest.mark.django_db(transaction=True)
+def test_bad_flags_fail_before_anything_starts(ch, command, arguments, message):
+    ch.command("TRUNCATE TABLE load_test_runs")
+    with pytest.raises(CommandError, match=message):
+        call_command(command, *arguments)
+    assert ch.query("SELECT count() FROM load_test_runs").result_rows[0][0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_still_writes_the_end_row(sandbox_env, ch, xapi_ch):
+    env = sandbox_env
+    process = subprocess.Popen(
+        [sys.executable, "sandbox/manage.py", "load_test_tracking_events", "--run_until_killed",
+         "--num_users", "1", "--sleep_time", "0.01"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: process.poll() is None and _started(ch), timeout=120)
+        # A sample, as an attached monitor writes: the generator stops waiting for one.
+        LoadTestStore().store_sample(only_run_id(ch), {}, datetime.now(UTC))
+        assert wait_for(lambda: xapi_rows(xapi_ch) >= 3, timeout=120)  # events are flowing
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    run_id = only_run_id(ch)
+    end = run_rows(ch, run_id)["end"]
+    assert end["interrupted"] is True and end["sent_event_count"] >= 3
+    assert f"{end['sent_event_count']} events sent" in output
+
+
+def xapi_rows(client) -> int:
+    return client.query("SELECT count() FROM xapi_events_all FINAL").result_rows[0][0]
+
+
+def _started(ch) -> bool:
+    return ch.query("SELECT count() FROM load_test_runs").result_rows[0][0] > 0

@@ -1,0 +1,126 @@
+"""xAPI pipeline settings (each ASPECTS_XAPI_PIPELINE) and the load-test job's ending."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests.tutor.fake_docker import TutorSandbox, execute_script, job_service
+from tests.tutor.rendered import Rendered, render, run_settings
+
+ASYNC = "eventtracking.backends.async_routing.AsyncRoutingBackend"
+BUS = "eventtracking.backends.event_bus.EventBusRoutingBackend"
+
+
+def erb_defaults() -> dict:
+    """The LMS settings namespace after edx-event-routing-backends' own plugin settings."""
+    from event_routing_backends.settings import common
+
+    settings = SimpleNamespace(LMS_ROOT_URL="http://lms")
+    common.plugin_settings(settings)
+    return copy.deepcopy(vars(settings))
+
+
+def settings_for(rendered: Rendered, **overrides) -> dict:
+    from tutoraspects.openedx_settings import common_settings
+
+    config = {**rendered.config(), **{f"ASPECTS_{k.upper()}": v for k, v in overrides.items()}}
+    return run_settings(common_settings(config), erb_defaults())
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "engine"),
+    [("celery", ASYNC), ("redis_bus", BUS), ("kafka_bus", BUS), ("vector", ASYNC)],
+)
+def test_each_pipeline_routes_tracking_events_through_erb(
+    rendered: Rendered, pipeline: str, engine: str
+) -> None:
+    settings = settings_for(rendered, xapi_pipeline=pipeline)
+    transformer = settings["EVENT_TRACKING_BACKENDS"]["event_transformer"]
+    assert transformer["ENGINE"] == engine
+    assert set(transformer["OPTIONS"]["backends"]) == {"xapi"}  # Caliper off
+    assert transformer["OPTIONS"]["backends"]["xapi"]["OPTIONS"]["backend_name"] == "xAPI"
+    assert settings["XAPI_EVENT_LOGGING_ENABLED"] is (pipeline == "vector")
+    bus = pipeline.endswith("_bus")
+    assert settings.get("SEND_TRACKING_EVENT_EMITTED_SIGNAL", False) is bus
+    if pipeline == "redis_bus":
+        assert settings["EVENT_BUS_PRODUCER"] == "edx_event_bus_redis.create_producer"
+        assert settings["EVENT_BUS_REDIS_CONNECTION_URL"].startswith("redis://")
+    if pipeline == "kafka_bus":
+        assert settings["EVENT_BUS_CONSUMER"] == "edx_event_bus_kafka.KafkaEventConsumer"
+        assert settings["EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    if bus:
+        topics = settings["EVENT_BUS_PRODUCER_CONFIG"][
+            "org.openedx.analytics.tracking.event.emitted.v1"
+        ]
+        assert topics["analytics"]["enabled"] is True
+        assert settings["EVENT_BUS_TOPIC_PREFIX"] == "openedx"  # the monitor's stream prefix
+    if pipeline == "vector":
+        assert settings["ASPECTS_VECTOR_API_URL"] == "http://vector:8686/graphql"
+
+
+def test_batching_is_on_by_default_with_config_values(rendered: Rendered) -> None:
+    default = settings_for(rendered)
+    assert (
+        default["EVENT_ROUTING_BACKEND_BATCHING_ENABLED"],
+        default["EVENT_ROUTING_BACKEND_BATCH_SIZE"],
+        default["EVENT_ROUTING_BACKEND_BATCH_INTERVAL"],
+    ) == (True, 100, 5)
+    tuned = settings_for(
+        rendered,
+        event_routing_batching=False,
+        event_routing_batch_size=7,
+        event_routing_batch_interval=2,
+    )
+    assert tuned["EVENT_ROUTING_BACKEND_BATCHING_ENABLED"] is False
+    assert tuned["EVENT_ROUTING_BACKEND_BATCH_SIZE"] == 7
+    assert tuned["EVENT_ROUTING_BACKEND_BATCH_INTERVAL"] == 2
+
+
+def test_unknown_pipeline_names_the_choices(rendered: Rendered) -> None:
+    with pytest.raises(ValueError, match="celery, redis_bus, kafka_bus, vector"):
+        settings_for(rendered, xapi_pipeline="sqs")
+
+
+def test_settings_without_erb_still_import(rendered: Rendered) -> None:
+    from tutoraspects.openedx_settings import common_settings
+
+    settings = run_settings(common_settings(rendered.config()))
+    assert "EVENT_TRACKING_BACKENDS" not in settings
+    assert settings["ASPECTS_LOAD_TEST_OUTPUT_DIR"] == "/openedx/data/aspects-load-tests"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> TutorSandbox:
+    return render(tmp_path_factory.mktemp("tutor-xapi")).box
+
+
+def load_test_script(sandbox: TutorSandbox, *args: str) -> str:
+    run = sandbox.tutor("local", "do", "load-test", *args)
+    assert run.returncode == 0, run.output
+    (call,) = run.job_calls
+    assert job_service(call) == "cms-job"
+    return call[-1]
+
+
+def test_load_test_ends_by_saying_where_the_report_files_are(
+    sandbox: TutorSandbox, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = load_test_script(sandbox, "--num-events", "2")
+    status, _ = execute_script(script, tmp_path)
+    assert status == 0
+    out = capfd.readouterr().out
+    assert "Report files (CSV, PNG) on the host: $(tutor config printroot)/data/cms-job/" in out
+    assert "aspects-load-tests/" in out
+
+
+def test_no_report_line_when_the_monitor_fails(
+    sandbox: TutorSandbox, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = load_test_script(sandbox)
+    status, _ = execute_script(script, tmp_path, monitor_load_test_tracking="exit 4")
+    assert status == 4
+    assert "Report files" not in capfd.readouterr().out
