@@ -1,13 +1,11 @@
 """``course_enrollment``: one row per enrollment; never the username of a retired user."""
 
-from django.db.models import Case, F, Value, When
+from collections.abc import Sequence
+from typing import Any
 
 from aspects_platform.sinks import retired_users
-from aspects_platform.sinks.base import Column, ModelSink
+from aspects_platform.sinks.base import Column, DumpRun, ModelSink
 from aspects_platform.sinks.encoding import boolean, utc_datetime
-
-#: The annotation that holds the exported username ("" for retired users).
-EXPORTED_USERNAME = "aspects_exported_username"
 
 
 class CourseEnrollmentSink(ModelSink):
@@ -16,6 +14,8 @@ class CourseEnrollmentSink(ModelSink):
     Enrollment rows are not PII (course, mode, dates, user id) and stay for analytics when a
     user retires; the username is. A retired user's rows are written with an empty username,
     and the retirement blanks the usernames already in ClickHouse (UserRetirementSink).
+    The blanking happens in ``prepare`` (one query per page), not in an annotation: the raw
+    cursor read would get annotation columns in another order on Django 4.2.
     """
 
     object_name = "course_enrollment"
@@ -27,14 +27,24 @@ class CourseEnrollmentSink(ModelSink):
         Column("created", encode=utc_datetime),
         Column("is_active", encode=boolean),
         Column("mode"),
-        Column("username", EXPORTED_USERNAME),
+        Column("username", "user__username"),
         Column("user_id"),
     )
 
-    def queryset(self):
-        """Every enrollment, with the username blanked for retired users."""
-        exported = Case(
-            When(retired_users.retired(self.user_field), then=Value("")),
-            default=F(f"{self.user_field}__username"),
+    def prepare(self, rows: Sequence[Sequence[Any]], run: DumpRun) -> list[Sequence[Any]]:
+        """The rows, with the username blanked for users who asked to be retired."""
+        if not rows:
+            return list(rows)
+        user_at, name_at = self.lookups.index("user_id"), self.lookups.index("user__username")
+        retired = set(
+            self.model()
+            ._default_manager.filter(
+                retired_users.retired(self.user_field),
+                user_id__in={row[user_at] for row in rows},
+            )
+            .values_list("user_id", flat=True)
         )
-        return super().queryset().annotate(**{EXPORTED_USERNAME: exported})
+        return [
+            (*row[:name_at], "", *row[name_at + 1 :]) if row[user_at] in retired else row
+            for row in rows
+        ]
