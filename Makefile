@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast test-install lint format sandbox-up sandbox-down bench mutation clean
+.PHONY: help install ralph demo test test-fast test-install lint format sandbox-up sandbox-down bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,13 +22,16 @@ install: $(VENV)/.installed ## dev virtualenv (.venv): Tutor, the plugin, the in
 	@# carries the in-platform app's files exactly as a released wheel does.
 	$(BIN)/pip install -q --no-deps --force-reinstall .
 
-demo: install ## the main job on the embedded default (sandbox LMS + embedded ClickHouse)
+ralph: install ## Ralph's own virtualenv (.venv-ralph: it pins clickhouse-connect < 0.8); made once
+	$(BIN)/python -c "from sandbox.ralph.venv import ensure_venv; ensure_venv()"
+
+demo: install ralph ## the main job on the embedded default (sandbox LMS + embedded ClickHouse)
 	$(BIN)/python -m sandbox.demo
 
-test: install lint ## every test tier that runs on this machine
+test: install lint ralph ## every test tier that runs on this machine
 	$(BIN)/python -m pytest -q tests
 
-test-fast: install ## fast tier only (no throw-away virtualenvs)
+test-fast: install ralph ## fast tier only (no throw-away virtualenvs)
 	$(BIN)/python -m pytest -q -m "not install" tests
 
 test-install: install ## install tier only: throw-away virtualenvs, the plugin beside Tutor 20 and the latest
