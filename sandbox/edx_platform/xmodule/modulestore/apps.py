@@ -1,4 +1,8 @@
-"""App config for the sandbox modulestore's block table."""
+"""App config for the sandbox modulestore's tables (sandbox only).
+
+edx-platform keeps split's course index and structures in MongoDB
+(xmodule/modulestore/split_mongo/mongo_connection.py); the sandbox keeps them in SQLite.
+"""
 
 from django.apps import AppConfig
 
