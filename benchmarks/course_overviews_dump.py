@@ -11,17 +11,14 @@ keeps every structure it loads there); flat memory means the two peaks are close
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from benchmarks.dump_user_profile import (
-    BENCH_DIR,
     MANAGE,
-    REPO_ROOT,
     run_measured,
     sandbox_env,
+    seeded_database,
     start_server,
 )
 from sandbox.lms.paths import add_to_sys_path
@@ -31,23 +28,11 @@ BATCH_SIZE = 20
 
 def ensure_seeded(courses: int, blocks: int) -> Path:
     """The SQLite file with ``courses`` courses of ``blocks`` blocks, seeded the first time."""
-    db_file = BENCH_DIR / f"courses_{courses}x{blocks}.sqlite3"
-    marker = db_file.with_suffix(".ready")
-    if db_file.exists() and marker.exists():
-        return db_file
-    db_file.unlink(missing_ok=True)
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"seeding {courses} courses x {blocks} blocks (once)...", flush=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, str(MANAGE), "seed_sandbox", "--courses", str(courses),
-         "--blocks-per-course", str(blocks)],
-        env={**sandbox_env(db_file), "ASPECTS_SANDBOX_SINKS_ENABLED": "0"},
-        cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    marker.write_text(f"{courses} {blocks}\n")
-    print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
-    return db_file
+    return seeded_database(
+        f"courses_{courses}x{blocks}",
+        f"{courses} courses x {blocks} blocks",
+        ["--courses", str(courses), "--blocks-per-course", str(blocks)],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

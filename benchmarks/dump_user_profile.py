@@ -97,26 +97,33 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     return seconds, peak / 2**20, stdout
 
 
-def ensure_seeded(size: int) -> Path:
-    """The SQLite file with ``size`` profiles, seeding it the first time."""
-    db_file = BENCH_DIR / f"profiles_{size}.sqlite3"
+def seeded_database(name: str, what: str, seed_args: list[str]) -> Path:
+    """``.sandbox/bench/<name>.sqlite3`` seeded once with ``seed_sandbox *seed_args``."""
+    db_file = BENCH_DIR / f"{name}.sqlite3"
     marker = db_file.with_suffix(".ready")
     if db_file.exists() and marker.exists():
         return db_file
     db_file.unlink(missing_ok=True)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"seeding {size:,} profiles into {db_file.relative_to(REPO_ROOT)} (once)...", flush=True)
+    print(f"seeding {what} into {db_file} (once)...", flush=True)
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, str(MANAGE), "seed_sandbox", "--users", str(size), "--no-external-ids"],
+        [sys.executable, str(MANAGE), "seed_sandbox", *seed_args],
         env={**sandbox_env(db_file), "ASPECTS_SANDBOX_SINKS_ENABLED": "0"},
         cwd=REPO_ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    marker.write_text(f"{size}\n")
+    marker.write_text(" ".join(seed_args) + "\n")
     print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
     return db_file
+
+
+def ensure_seeded(size: int) -> Path:
+    """The SQLite file with ``size`` profiles, seeding it the first time."""
+    return seeded_database(
+        f"profiles_{size}", f"{size:,} profiles", ["--users", str(size), "--no-external-ids"]
+    )
 
 
 def clickhouse_rows(client, table: str = "user_profile") -> tuple[int, int]:
