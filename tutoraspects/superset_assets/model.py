@@ -61,16 +61,41 @@ class Metric:
     expression: str
 
 
+#: The chart types the bundle builder knows how to turn into form_data and a query_context.
+VIZ_TYPES = (
+    "table",  # raw rows (``columns``) or aggregated (``groupby`` + ``metrics``)
+    "big_number_total",  # one metric
+    "pie",  # one metric by ``groupby``
+    "echarts_timeseries_bar",  # metrics over x_axis (time or category), split by groupby
+    "echarts_timeseries_line",  # same, as lines
+)
+
+
 @dataclass(frozen=True)
 class Chart:
-    """One chart on one dataset. ``params`` are Superset's form_data for ``viz_type``."""
+    """One chart on one dataset, described by what it shows (the builder writes form_data).
+
+    ``params`` are extra form_data keys merged last (colours, labels, sorting options).
+    """
 
     key: str
     title: str
     dataset: str  # a Dataset key
-    viz_type: str
+    viz_type: str  # one of VIZ_TYPES
+    metrics: tuple[Metric, ...] = ()
+    groupby: tuple[str, ...] = ()
+    x_axis: str | None = None
+    time_grain: str | None = None  # e.g. "P1D", "P1W" when x_axis is a time column
+    columns: tuple[str, ...] = ()  # raw "table" charts: the columns shown
+    row_limit: int = 1000
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.viz_type not in VIZ_TYPES:
+            raise ValueError(
+                f"chart {self.key}: unknown viz_type {self.viz_type!r}; one of {VIZ_TYPES}"
+            )
 
     @property
     def uuid(self) -> str:
