@@ -2,7 +2,8 @@
 
 Tests point a client at ``relay.url`` and read ``relay.requests()`` afterwards: the request
 line, headers and body exactly as ClickHouse received them (HTTP framing undone, any
-``Content-Encoding`` left as sent).
+``Content-Encoding`` left as sent). ``hold()`` stops forwarding requests (connections stay
+open, bytes wait in the relay) until ``release()``: a ClickHouse that stalls on demand.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class Relay:
         self._sent: list[bytearray] = []
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        #: Set while requests flow; cleared by ``hold``.
+        self.flowing = threading.Event()
+        self.flowing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -52,8 +56,18 @@ class Relay:
             with self._lock:
                 self._sent.append(sent)
                 self._sockets += [client, server]
-            threading.Thread(target=_pipe, args=(client, server, sent), daemon=True).start()
+            threading.Thread(
+                target=_pipe, args=(client, server, sent, self.flowing), daemon=True
+            ).start()
             threading.Thread(target=_pipe, args=(server, client, None), daemon=True).start()
+
+    def hold(self) -> None:
+        """Stop forwarding client bytes to ClickHouse (a request in flight stalls)."""
+        self.flowing.clear()
+
+    def release(self) -> None:
+        """Forward again, starting with what was held."""
+        self.flowing.set()
 
     def requests(self) -> list[WireRequest]:
         """Every complete request received so far, connection by connection."""
@@ -69,11 +83,18 @@ class Relay:
             sock.close()
 
 
-def _pipe(source: socket.socket, target: socket.socket, record: bytearray | None) -> None:
+def _pipe(
+    source: socket.socket,
+    target: socket.socket,
+    record: bytearray | None,
+    flowing: threading.Event | None = None,
+) -> None:
     try:
         while data := source.recv(1 << 16):
             if record is not None:
                 record.extend(data)
+            if flowing is not None:
+                flowing.wait()
             target.sendall(data)
         target.shutdown(socket.SHUT_WR)
     except OSError:

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from django.core.management import call_command
@@ -20,6 +19,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from sandbox.lms.paths import REPO_ROOT
+from tests.clickhouse.relay import Relay
 from tests.platform.test_platform_dump_command import dumped_ids, seed_profiles
 from tests.platform.test_sandbox import child_env
 
@@ -119,41 +119,71 @@ def test_command_whose_stderr_pipe_is_closed_exits_non_zero(seeded_child, ch):
     assert_resume_point_is_the_first_batch(result.stdout, ch)
 
 
+def wait_until_main_thread_reaches(function: str, then: str | tuple[str, ...]) -> None:
+    """Block until the main thread runs ``then`` (a frame name) inside ``function``."""
+    main = threading.main_thread().ident
+    names = (then,) if isinstance(then, str) else then
+    while True:
+        frame, stack = sys._current_frames().get(main), []
+        while frame is not None:
+            stack.append(frame.f_code.co_name)
+            frame = frame.f_back
+        if function in stack and any(name in stack[: stack.index(function)] for name in names):
+            return
+        threading.Event().wait(0.01)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_reader_failure_writes_what_was_queued_and_reports_it(embedded_clickhouse, ch):
-    """The LMS database fails on page 4 while pages 1-3 wait for ClickHouse: all 3 land."""
+def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, settings, ch):
+    """The LMS database fails on page 4 while pages 1-3 wait for ClickHouse: all 3 land.
+
+    ClickHouse stalls (a relay holds its requests) from the first page on, so page 1 is in
+    flight and pages 2-3 are queued when page 4 fails; it flows again only once the dump is
+    stopping the sender (draining, or, wrongly, aborting): the outcome does not depend on timing.
+    """
     pks = seed_profiles(20)
+    relay = Relay(backend_config["url"])
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {**backend_config, "url": relay.url}
     database = connection.settings_dict["NAME"]
     locker = sqlite3.connect(database, isolation_level=None)
     pages: list[str] = []
-    busy_client = embedded_clickhouse.client()
-    busy = threading.Thread(target=lambda: busy_client.command("SELECT sleep(2)"))
 
-    def lock_on_page_four(execute, sql, params, many, context):
+    def release_once_stopping() -> None:
+        wait_until_main_thread_reaches("_stop_sender", ("put", "put_nowait", "join"))
+        relay.release()
+
+    releaser = threading.Thread(target=release_once_stopping, daemon=True)
+
+    def stall_then_lock_on_page_four(execute, sql, params, many, context):
         if "ORDER BY" in sql and "auth_userprofile" in sql:
             pages.append(sql)
+            if len(pages) == 1:
+                relay.hold()
+                releaser.start()
             if len(pages) == 4:  # another writer holds the database: "database is locked"
                 locker.execute("BEGIN EXCLUSIVE")
         return execute(sql, params, many, context)
 
     connection.ensure_connection()
     connection.connection.execute("PRAGMA busy_timeout = 50")
-    busy.start()  # the embedded engine runs one statement at a time: the first INSERT waits
-    time.sleep(0.3)  # let the sleep reach the engine first (ordering only, nothing timed)
     try:
-        with connection.execute_wrapper(lock_on_page_four), pytest.raises(CommandError) as error:
+        with (
+            connection.execute_wrapper(stall_then_lock_on_page_four),
+            pytest.raises(CommandError) as error,
+        ):
             call_command(
                 "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
                 stdout=io.StringIO(), stderr=io.StringIO(),
             )  # fmt: skip
     finally:
-        busy.join()
-        busy_client.close()
+        relay.release()
+        relay.close()
         if locker.in_transaction:
             locker.execute("ROLLBACK")
         locker.close()
         connection.close()
     message = str(error.value)
+    assert len(pages) == 4, "the failure came on page 4"
     assert "OperationalError" in message and "locked" in message, message
     assert f"resume with --start_pk {pks[14]}" in message, message
     assert dumped_ids(ch) == pks[:15], "the 3 pages read before the failure were written"
