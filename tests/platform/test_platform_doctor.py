@@ -206,11 +206,10 @@ def test_a_sink_that_is_off_has_its_count_not_configured(settings):
 
 
 def test_a_course_published_after_its_last_dump_is_listed(ch, clickhouse):
-    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
-
     from aspects_platform.sinks import XBlockSink
     from aspects_platform.sinks.base import DumpRun
     from aspects_platform.sinks.encoding import utc_datetime
+    from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
     now = datetime.now(UTC)
     stale = build_course("DocOrg", "Stale", "2026")

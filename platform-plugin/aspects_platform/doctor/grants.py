@@ -108,11 +108,12 @@ def _privileges(privileges: str, target: str) -> list[Privilege]:
 def parse_show_grants(lines: list[str]) -> tuple[list[Privilege], list[Privilege], list[str]]:
     """(granted, revoked, roles) from ``SHOW GRANTS`` lines; role grants have no ``ON``."""
     granted, revoked, roles = [], [], []
-    for line in lines:
-        match = STATEMENT.match(line.strip())
+    for raw in lines:
+        line = raw.strip().rstrip(";")
+        match = STATEMENT.match(line)
         if match is None:
-            if line.strip().upper().startswith("GRANT "):
-                roles.append(line.strip()[6:].rpartition(" TO ")[0].strip())
+            if line.upper().startswith("GRANT "):
+                roles.append(line[6:].rpartition(" TO ")[0].strip())
             continue
         found = _privileges(match["privileges"], match["object"])
         (granted if match["verb"].upper() == "GRANT" else revoked).extend(found)
