@@ -26,6 +26,8 @@ INTEGER_KEYED_OBJECTS = ("user_profile", "external_id", "course_enrollment")
 LOAD_TEST_BACKENDS = PIPELINES
 LOAD_TEST_FOLDER = LOAD_TEST_OUTPUT_DIR.rsplit("/", 1)[1]
 OPENEDX_SERVICES = ("cms", "lms")
+#: Output formats of the in-platform ``aspects_doctor`` command.
+DOCTOR_FORMATS = ("text", "json")
 
 Job = t.Iterator[tuple[str, str]]
 
@@ -93,11 +95,13 @@ def _sleep_time_option(help_text: str) -> t.Callable[[t.Callable[..., t.Any]], t
     )
 
 
-def _service_option(help_text: str) -> t.Callable[[t.Callable[..., t.Any]], t.Any]:
+def _service_option(
+    help_text: str, default: str = "cms"
+) -> t.Callable[[t.Callable[..., t.Any]], t.Any]:
     return click.option(
         "--service",
         type=click.Choice(OPENEDX_SERVICES),
-        default="cms",
+        default=default,
         show_default=True,
         help=help_text,
     )
@@ -230,6 +234,25 @@ def load_test(
     yield service, _monitored_script(_join(monitor), _join(generator), done)
 
 
+@click.command(name="aspects-doctor")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(DOCTOR_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: one line per check; json: a list of {check, status, message, action}.",
+)
+@_service_option("Which Open edX service runs the checks.", default="lms")
+def aspects_doctor(output_format: str, service: str) -> Job:
+    """Check ClickHouse, its grants and tables, the sinks, the data, Ralph and Superset.
+
+    Runs `./manage.py <service> aspects_doctor` in the service's job container: one line per
+    check (ok, warning, error, not configured; and what to do). Exits non-zero on any error.
+    """
+    yield service, _join(["./manage.py", service, "aspects_doctor", "--format", output_format])
+
+
 def _join(args: list[str]) -> str:
     return " ".join(quote(arg) for arg in args)
 
@@ -278,4 +301,5 @@ DO_COMMANDS: list[click.Command] = [
     load_test,
     init_clickhouse,
     import_superset_assets,
+    aspects_doctor,
 ]

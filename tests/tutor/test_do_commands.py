@@ -20,7 +20,13 @@ from tests.tutor.rendered import Rendered, render
 
 OBJECTS = ["course_overviews", "user_profile", "external_id", "course_enrollment"]
 BACKENDS = ["celery", "redis_bus", "kafka_bus", "vector"]
-JOBS = ["dump-data-to-clickhouse", "load-test", "init-clickhouse", "import-superset-assets"]
+JOBS = [
+    "dump-data-to-clickhouse",
+    "load-test",
+    "init-clickhouse",
+    "import-superset-assets",
+    "aspects-doctor",
+]
 DUMP_PROFILES = ["dump-data-to-clickhouse", "--object", "user_profile"]
 AWKWARD_IDS = ["course-v1:a+b+c", "with space", "it's", 'say "hi"', "{{ LMS_HOST }}", "$HOME;`id`"]
 
@@ -47,7 +53,7 @@ def assert_runs_manage(script: str, workdir: Path, expected: list[str]) -> None:
     assert execute_script(script, workdir) == (0, [expected])
 
 
-def test_the_four_jobs_are_listed(sandbox: TutorSandbox) -> None:
+def test_every_job_is_listed(sandbox: TutorSandbox) -> None:
     run = sandbox.tutor("local", "do", "--help")
     assert run.returncode == 0, run.output
     for name in JOBS:
@@ -59,6 +65,7 @@ def test_the_four_jobs_are_listed(sandbox: TutorSandbox) -> None:
     [
         ("dump-data-to-clickhouse", ["[default: cms]"]),
         ("load-test", ["[default: celery]", "[default: cms]"]),
+        ("aspects-doctor", ["[default: text]", "[default: lms]"]),
     ],
 )
 def test_help_shows_the_defaults(sandbox: TutorSandbox, job: str, defaults: list[str]) -> None:
@@ -296,6 +303,9 @@ def test_load_test_fails_when_the_monitor_fails(sandbox: TutorSandbox, tmp_path:
         (["load-test", "--num-events", "abc"], ["integer"]),
         (["load-test", "--sleep-time", "-0.5"], ["x>=0"]),
         (["load-test", "--service", "studio"], ["cms", "lms"]),
+        (["aspects-doctor", "--format", "xml"], ["--format", "'xml'", "text", "json"]),
+        (["aspects-doctor", "--service", "studio"], ["cms", "lms"]),
+        (["aspects-doctor", "--verbose"], ["--verbose"]),
     ],
 )
 def test_invalid_flags_exit_2_before_any_container(
@@ -316,6 +326,22 @@ def test_help_documents_how_to_pass_several_ids(sandbox: TutorSandbox) -> None:
     assert "Repeat the flag and/or separate ids with commas" in words
     for name in OBJECTS:
         assert name in run.output
+
+
+def test_doctor_runs_in_the_lms_with_text_by_default(sandbox: TutorSandbox, tmp_path: Path) -> None:
+    _, service, script = run_job(sandbox, "aspects-doctor")
+    assert service == "lms"
+    assert_runs_manage(script, tmp_path, ["lms", "aspects_doctor", "--format", "text"])
+
+
+def test_doctor_passes_the_format_and_its_exit_status(
+    sandbox: TutorSandbox, tmp_path: Path
+) -> None:
+    _, service, script = run_job(sandbox, "aspects-doctor", "--format", "json", "--service", "cms")
+    assert service == "cms"
+    assert shlex.split(script) == ["./manage.py", "cms", "aspects_doctor", "--format", "json"]
+    status, calls = execute_script(script, tmp_path, aspects_doctor="exit 1")
+    assert (status, calls) == (1, [["cms", "aspects_doctor", "--format", "json"]])
 
 
 @pytest.fixture(scope="module")
@@ -403,6 +429,7 @@ def test_quote_survives_tutor_jinja_and_sh() -> None:
         ["import-superset-assets"],
         ["dump-data-to-clickhouse", "--object", "user_profile", "--ids", "1"],
         ["load-test", "--tags", "x"],
+        ["aspects-doctor", "--format", "json"],
     ],
 )
 def test_no_generated_secret_is_printed_or_passed_on_the_command_line(
