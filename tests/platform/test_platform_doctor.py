@@ -11,6 +11,8 @@ import http.server
 import io
 import json
 import secrets
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -22,7 +24,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from sandbox.lms.paths import REPO_ROOT
 from tests.platform.factories import build_course, make_external_id, make_user
+from tests.platform.test_platform_dump_failures import MANAGE, sandbox_env
 
 pytestmark = pytest.mark.django_db
 NOT_APPLIED = "this ClickHouse does not apply per-user grants"
@@ -417,3 +421,26 @@ def test_a_missing_grant_is_an_error_on_a_real_server(real_server, settings):
         assert f"ALTER DELETE ON {schema.event_sink_database}.user_profile" in grants["message"]
     finally:
         admin.command(f"DROP USER IF EXISTS `{user.name}`")
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, MANAGE, "aspects_doctor", *args],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
+def test_the_command_line_exits_0_when_healthy_and_1_on_an_error(tmp_path, clickhouse):
+    env = {
+        **sandbox_env(tmp_path, clickhouse),
+        "ASPECTS_SANDBOX_XAPI_DATABASE": clickhouse.xapi_database,
+    }
+    healthy = run_cli(env, "--format", "json")
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    statuses = {f["check"]: f["status"] for f in json.loads(healthy.stdout)}
+    assert statuses["clickhouse"] == statuses["schema"] == statuses["counts.user_profile"] == "ok"
+    broken = run_cli({**env, "ASPECTS_SANDBOX_CLICKHOUSE_URL": closed_port_url()})
+    assert broken.returncode == 1
+    assert broken.stdout.splitlines()[0].startswith("[error] clickhouse: cannot reach ")
+    assert "CommandError: " in broken.stderr and "error(s): clickhouse" in broken.stderr
+    assert clickhouse.password not in broken.stdout + broken.stderr

@@ -66,7 +66,8 @@ def sinks(ctx: DoctorContext) -> Iterator[Finding]:
             off.append(name)
     retirement = UserRetirementSink.object_name
     if UserRetirementSink.is_enabled():
-        on.append(f"{retirement} (retirement: {_switch_source(retirement) or 'a PII sink is on'})")
+        why = _switch_source(retirement) or "a PII sink is switched on"
+        on.append(f"{retirement} (retirement: {why})")
     else:
         off.append(f"{retirement} (retirement)")
     parts = [f"on: {', '.join(on) or 'none'}"]
