@@ -149,6 +149,29 @@ def test_later_migrations_change_the_expected_tables():
     }
 
 
+def test_copies_exchanges_and_cluster_clauses():
+    migrations = [
+        migration(
+            1, "CREATE TABLE ${event_sink}.a ${on_cluster} (x UInt8, y String) ENGINE = Log;\n"
+        ),
+        migration(
+            2,
+            "CREATE TABLE IF NOT EXISTS ${event_sink}.b ${on_cluster} AS ${event_sink}.a "
+            "ENGINE = Log;\n"
+            "CREATE TABLE ${event_sink}.c ${on_cluster} ENGINE = Log AS SELECT 1 AS one;\n"
+            "ALTER TABLE ${event_sink}.b ${on_cluster} ADD COLUMN z Int64;\n"
+            "EXCHANGE TABLES ${event_sink}.a AND ${event_sink}.b ${on_cluster};\n"
+            "RENAME TABLE ${event_sink}.b TO ${event_sink}.old ${on_cluster};\n",
+        ),
+    ]
+    expected = {
+        ("event_sink", "a"): {"x": "UInt8", "y": "String", "z": "Int64"},
+        ("event_sink", "old"): {"x": "UInt8", "y": "String"},
+    }
+    assert expected_tables(migrations, SchemaSettings()) == expected
+    assert expected_tables(migrations, SchemaSettings(cluster="main")) == expected
+
+
 def test_the_shipped_migrations_define_the_contract_tables():
     tables = expected_tables(load_migrations(), SchemaSettings(event_sink_database="sink"))
     assert list(tables["sink", "course_blocks"])[-3:] == [

@@ -1,9 +1,11 @@
 """The tables and columns the shipped migrations define, read from their rendered SQL.
 
 Each migration is rendered for the deployment (``Migration.statements``) and replayed on a
-model of the schema: ``CREATE TABLE`` (``IF NOT EXISTS`` keeps an existing table, ``OR
-REPLACE`` replaces it), ``ALTER TABLE ... ADD/DROP/MODIFY/RENAME COLUMN``, ``DROP TABLE`` and
-``RENAME TABLE``. Other statements (databases, views, inserts) define no table columns.
+model of the schema: ``CREATE TABLE`` with a column list or ``AS <table>`` (``IF NOT EXISTS``
+keeps an existing table, ``OR REPLACE`` replaces it), ``ALTER TABLE ...
+ADD/DROP/MODIFY/RENAME COLUMN``, ``DROP TABLE``, ``RENAME TABLE`` and ``EXCHANGE TABLES``.
+Other statements (databases, views, inserts, ``CREATE TABLE ... AS SELECT`` without a column
+list) define no columns that can be read here.
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ Columns = dict[str, str]  # name -> type, in definition order
 
 NAME = r"(?:`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_]*)"
 QUALIFIED = rf"(?P<name>{NAME}(?:\s*\.\s*{NAME})?)"
-CREATE = re.compile(
+ON_CLUSTER = rf"(?:\s+ON\s+CLUSTER\s+{NAME})"
+CREATE_HEAD = (
     rf"^CREATE\s+(?P<replace>OR\s+REPLACE\s+)?TABLE\s+(?P<if_not>IF\s+NOT\s+EXISTS\s+)?"
-    rf"{QUALIFIED}\s*(?:ON\s+CLUSTER\s+{NAME}\s*)?\(",
+    rf"{QUALIFIED}{ON_CLUSTER}?\s*"
+)
+CREATE = re.compile(rf"{CREATE_HEAD}\(", re.IGNORECASE)
+#: ``CREATE TABLE a AS b ...``: a takes b's columns (``AS SELECT`` has no column list to read).
+CREATE_AS = re.compile(
+    rf"{CREATE_HEAD}AS\s+(?!SELECT\b)(?P<source>{NAME}(?:\s*\.\s*{NAME})?)", re.IGNORECASE
+)
+EXCHANGE = re.compile(
+    rf"^EXCHANGE\s+TABLES\s+{QUALIFIED}\s+AND\s+(?P<other>{NAME}(?:\s*\.\s*{NAME})?)",
     re.IGNORECASE,
 )
 ALTER = re.compile(rf"^ALTER\s+TABLE\s+{QUALIFIED}\s*(?:ON\s+CLUSTER\s+{NAME}\s*)?", re.I)
@@ -101,19 +112,32 @@ def _alter(tables: dict[Table, Columns], table: Table, actions: str) -> None:
                 columns.update(renamed)
 
 
+def _create(tables: dict[Table, Columns], match: re.Match, columns: Columns | None, db: str):
+    table = qualified(match["name"], db)
+    if columns is not None and not (match["if_not"] and table in tables):
+        tables[table] = dict(columns)
+
+
+def _column_list(text: str) -> Columns:
+    columns: Columns = {}
+    for entry in split_top_level(text):
+        found = column_definition(entry)
+        if found:
+            columns[found[0]] = found[1]
+    return columns
+
+
 def apply_statement(tables: dict[Table, Columns], statement: str, database: str) -> None:
     """Replay one rendered statement on ``tables``."""
     text = statement.strip()
     if match := CREATE.match(text):
-        table = qualified(match["name"], database)
-        if match["if_not"] and table in tables:
-            return
-        columns: Columns = {}
-        for entry in split_top_level(parenthesised(text, match.end())):
-            found = column_definition(entry)
-            if found:
-                columns[found[0]] = found[1]
-        tables[table] = columns
+        _create(tables, match, _column_list(parenthesised(text, match.end())), database)
+    elif match := CREATE_AS.match(text):
+        _create(tables, match, tables.get(qualified(match["source"], database)), database)
+    elif match := EXCHANGE.match(text):
+        first, second = qualified(match["name"], database), qualified(match["other"], database)
+        if first in tables and second in tables:
+            tables[first], tables[second] = tables[second], tables[first]
     elif match := ALTER.match(text):
         _alter(tables, qualified(match["name"], database), text[match.end() :])
     elif match := DROP.match(text):
