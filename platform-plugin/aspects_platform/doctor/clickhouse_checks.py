@@ -25,7 +25,9 @@ def reachable(ctx: DoctorContext) -> Iterator[Finding]:
         client = ctx.client()
     except ClickHouseUnreachable:
         error = ctx.connect_error
+        found = f"cannot reach {where}"
         if error is not None and backend.error_code(error) == AUTHENTICATION_FAILED:
+            found = f"{where} refused"
             action = (
                 "check EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG username/password "
                 f"(ASPECTS_CLICKHOUSE_LMS_USER/_PASSWORD), then {INIT}"
@@ -35,7 +37,7 @@ def reachable(ctx: DoctorContext) -> Iterator[Finding]:
                 "start ClickHouse (`tutor local start clickhouse`) or fix "
                 "EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG['url'] (ASPECTS_CLICKHOUSE_HOST/_HTTP_PORT)"
             )
-        yield Finding("clickhouse", ERROR, f"cannot reach {where}: {one_line(error)}", action)
+        yield Finding("clickhouse", ERROR, f"{found}: {one_line(error)}", action)
         return
     version = client.query("SELECT version()").result_rows[0][0]
     yield Finding("clickhouse", OK, f"ClickHouse {version} answers at {where}")
