@@ -6,14 +6,17 @@ import json
 import re
 
 import pytest
+from aspects_platform import tasks
+from celery.signals import before_task_publish
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from openedx_tagging.core.tagging import api as tagging
 from openedx_tagging.core.tagging.models import ObjectTag, Tag, Taxonomy
 from waffle.models import Flag
 
-from tests.platform.conftest import latest_outline, select
-from tests.platform.factories import build_course
+from tests.platform.conftest import latest_outline, select, wait_for
+from tests.platform.factories import build_course, publish_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -222,3 +225,39 @@ def test_waffle_flag_turns_a_tag_sink_on(ch, tag_sinks_off):
     _, tags = subjects()
     assert len(live(ch, "tag", "id")) == len(tags)
     assert select(ch, "SELECT count() FROM taxonomy") == [(0,)]
+
+
+def test_retagging_sends_one_debounced_course_dump(ch, settings, worker, merges_stopped):
+    """Each ObjectTag saved or deleted by one tag_object call asks for a course dump; the
+    debounced course dump (as for a publish storm) makes that one task and one write."""
+    settings.EVENT_SINK_CLICKHOUSE_COURSE_PUBLISH_DELAY_SECS = 0.5
+    taxonomy, tags = subjects()
+    course_key = build_course(publish=False)
+    with transaction.atomic():  # tagged, then published: one dump for both
+        ObjectTag.objects.create(object_id=str(course_key), taxonomy=taxonomy, tag=tags["Science"])
+        publish_course(course_key)
+    assert wait_for(lambda: select(ch, "SELECT count() FROM course_overviews") == [(1,)])
+    assert course_tags(ch, course_key) == [tags["Science"].id]
+    assert wait_for(lambda: cache.get(tasks.course_dump_pending_key(str(course_key))) is None)
+    sent = []
+
+    def count(sender=None, **kwargs):
+        sent.append(sender)
+
+    before_task_publish.connect(count, weak=False, dispatch_uid="retag")
+    try:
+        # Science goes (a delete), three tags come (three saves): four course dump requests.
+        tagging.tag_object(str(course_key), taxonomy, ["Optics", "Arts", "Physics"])
+    finally:
+        before_task_publish.disconnect(dispatch_uid="retag")
+    assert sorted(sent) == [
+        "aspects_platform.tasks.delete_object_from_clickhouse",
+        "aspects_platform.tasks.dump_course_to_clickhouse",
+        "aspects_platform.tasks.dump_object_to_clickhouse",
+        "aspects_platform.tasks.dump_object_to_clickhouse",
+        "aspects_platform.tasks.dump_object_to_clickhouse",
+    ]
+    expected = sorted(tags[name].id for name in ("Optics", "Physics", "Science", "Arts"))
+    assert wait_for(lambda: select(ch, "SELECT count() FROM course_overviews") == [(2,)])
+    assert course_tags(ch, course_key) == expected
+    assert wait_for(lambda: len(live(ch, "object_tag", "id")) == 3)
