@@ -132,14 +132,15 @@ class CourseOverviewSink(ModelSink):
     def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
         """Each overview row, with its course's tag ids appended, and its block rows.
 
-        The blocks are read from the modulestore now, each course's versioned just before it
-        is read (``run.read_now()``); the tags of the course and its blocks in one query.
+        The tags of the course and its blocks (one query) and the blocks are read now, each
+        course's versioned just before (``run.read_now()``), so a later read always wins.
         """
         prepared = []
         for raw in raw_rows:
             key = self.parse_pk(self.pk_of(raw))
+            course_run = run.read_now()
             tags = tag_ids_by_object(key)
-            blocks = self.blocks.rows(key, run.read_now(), tags)
+            blocks = self.blocks.rows(key, course_run, tags)
             prepared.append(((*raw, tags.get(str(key), [])), blocks))
         return prepared
 
