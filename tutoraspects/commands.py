@@ -19,10 +19,17 @@ import click
 from . import config
 from .xapi_settings import LOAD_TEST_OUTPUT_DIR, PIPELINES
 
-DUMP_OBJECTS = ("course_overviews", "user_profile", "external_id", "course_enrollment")
 #: Objects keyed by an integer id (the in-platform sinks' ``pk_type``); course_overviews is keyed
 #: by the course key string.
-INTEGER_KEYED_OBJECTS = ("user_profile", "external_id", "course_enrollment")
+INTEGER_KEYED_OBJECTS = (
+    "user_profile",
+    "external_id",
+    "course_enrollment",
+    "taxonomy",
+    "tag",
+    "object_tag",
+)
+DUMP_OBJECTS = ("course_overviews", *INTEGER_KEYED_OBJECTS)
 LOAD_TEST_BACKENDS = PIPELINES
 LOAD_TEST_FOLDER = LOAD_TEST_OUTPUT_DIR.rsplit("/", 1)[1]
 OPENEDX_SERVICES = ("cms", "lms")

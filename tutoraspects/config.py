@@ -71,6 +71,9 @@ DEFAULTS: dict[str, t.Any] = {
     "SINK_USER_PROFILE": True,
     "SINK_EXTERNAL_ID": True,
     "SINK_AUTH_USER": True,
+    "SINK_TAXONOMY": True,
+    "SINK_TAG": True,
+    "SINK_OBJECT_TAG": True,
     # Superset.
     "SUPERSET_HOST": "superset.{{ LMS_HOST }}",
     "SUPERSET_PORT": 8088,

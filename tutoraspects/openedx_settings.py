@@ -22,7 +22,14 @@ from .xapi_settings import xapi_settings
 # `auth_user` is the user-retirement sink: it deletes a retired user's rows from PII tables.
 # It does not depend on ASPECTS_ENABLE_PII: after PII is turned off, rows dumped while it was
 # on still exist and must still follow their users' retirement (deleting nothing is harmless).
-SINK_OBJECTS = ("course_overviews", "course_enrollment", "auth_user")
+SINK_OBJECTS = (
+    "course_overviews",
+    "course_enrollment",
+    "auth_user",
+    "taxonomy",
+    "tag",
+    "object_tag",
+)
 PII_SINK_OBJECTS = ("user_profile", "external_id")
 # ClickHouse tables holding personal data (purged on user retirement).
 PII_TABLES = ["user_profile", "external_id"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from edx_django_utils.plugins.constants import PluginSignals
 
 from aspects_platform import retirement, tasks
@@ -21,6 +21,9 @@ from aspects_platform.sinks import (
     CourseEnrollmentSink,
     CourseOverviewSink,
     ExternalIdSink,
+    ObjectTagSink,
+    TagSink,
+    TaxonomySink,
     UserProfileSink,
     UserRetirementSink,
     get_model,
@@ -90,6 +93,70 @@ def on_external_id_saved(sender, instance, using: str | None = None, **kwargs) -
         )
 
 
+def _enqueue_dump_if_enabled(sink, pk: Any, using: str | None) -> None:
+    """Once committed, write the object ``pk`` of ``sink`` (nothing while the sink is off)."""
+    if sink.is_enabled():
+        _enqueue_after_commit(tasks.dump_object_to_clickhouse, sink.object_name, pk, using=using)
+
+
+def _enqueue_tombstone_if_enabled(sink, pk: Any, using: str | None) -> None:
+    """Once committed, mark the object ``pk`` of ``sink`` deleted in ClickHouse."""
+    if sink.is_enabled():
+        _enqueue_after_commit(
+            tasks.delete_object_from_clickhouse, sink.object_name, pk, using=using
+        )
+
+
+def on_taxonomy_saved(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_save of Taxonomy."""
+    _enqueue_dump_if_enabled(TaxonomySink, instance.pk, using)
+
+
+def on_taxonomy_deleted(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_delete of Taxonomy (its tags are deleted with it, each with its own post_delete)."""
+    _enqueue_tombstone_if_enabled(TaxonomySink, instance.pk, using)
+
+
+def on_tag_saved(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_save of Tag."""
+    _enqueue_dump_if_enabled(TagSink, instance.pk, using)
+
+
+def on_tag_deleted(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_delete of Tag."""
+    _enqueue_tombstone_if_enabled(TagSink, instance.pk, using)
+
+
+def tagged_course_key(object_id: str):
+    """The course an ObjectTag's ``object_id`` belongs to (a course or one of its blocks).
+
+    None for anything else (libraries, collections, unparsable ids).
+    """
+    from opaque_keys import InvalidKeyError
+    from opaque_keys.edx.keys import CourseKey, UsageKey
+    from opaque_keys.edx.locator import CourseLocator
+
+    for parse in (CourseKey.from_string, lambda text: UsageKey.from_string(text).context_key):
+        try:
+            key = parse(object_id)
+        except (InvalidKeyError, AttributeError):
+            continue
+        return key if isinstance(key, CourseLocator) else None
+    return None
+
+
+def on_object_tag_saved(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_save of ObjectTag: write it, and dump the tagged course again (its ``tags`` keys)."""
+    _enqueue_dump_if_enabled(ObjectTagSink, instance.pk, using)
+    _schedule_course_dump(tagged_course_key(instance.object_id), using)
+
+
+def on_object_tag_deleted(sender, instance, using: str | None = None, **kwargs) -> None:
+    """post_delete of ObjectTag: mark it deleted, and dump the tagged course again."""
+    _enqueue_tombstone_if_enabled(ObjectTagSink, instance.pk, using)
+    _schedule_course_dump(tagged_course_key(instance.object_id), using)
+
+
 def on_course_enrollment_changed(sender=None, enrollment=None, **kwargs) -> None:
     """COURSE_ENROLLMENT_CHANGED (openedx-events): write the enrollment once committed.
 
@@ -131,6 +198,11 @@ def on_course_enrollment_changed(sender=None, enrollment=None, **kwargs) -> None
 
 def on_course_published(sender, course_key=None, **kwargs) -> None:
     """COURSE_PUBLISHED: once committed, schedule one (debounced) dump of the course."""
+    _schedule_course_dump(course_key)
+
+
+def _schedule_course_dump(course_key, using: str | None = None) -> None:
+    """Once committed, schedule one (debounced) dump of the course (None: nothing)."""
     if course_key is None or not CourseOverviewSink.is_enabled():
         return
     key = str(course_key)
@@ -142,7 +214,7 @@ def on_course_published(sender, course_key=None, **kwargs) -> None:
             # Never break the publish; the dump command can backfill.
             log.exception("Could not enqueue the dump of course %s", key)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, using=using or DEFAULT_DB_ALIAS)
 
 
 def on_user_retirement(sender, user=None, **kwargs) -> None:
@@ -166,6 +238,15 @@ def on_user_retirement(sender, user=None, **kwargs) -> None:
 MODEL_RECEIVERS: tuple[tuple[str, Callable], ...] = (
     ("user_profile", on_user_profile_saved),
     ("external_id", on_external_id_saved),
+    ("taxonomy", on_taxonomy_saved),
+    ("tag", on_tag_saved),
+    ("object_tag", on_object_tag_saved),
+)
+#: Model post_delete receivers, the same way.
+MODEL_DELETE_RECEIVERS: tuple[tuple[str, Callable], ...] = (
+    ("taxonomy", on_taxonomy_deleted),
+    ("tag", on_tag_deleted),
+    ("object_tag", on_object_tag_deleted),
 )
 #: Model pre_save receivers, the same way.
 MODEL_PRE_SAVE_RECEIVERS: tuple[tuple[str, Callable], ...] = (
@@ -174,6 +255,7 @@ MODEL_PRE_SAVE_RECEIVERS: tuple[tuple[str, Callable], ...] = (
 _MODEL_SIGNALS = (
     ("post_save", post_save, MODEL_RECEIVERS),
     ("pre_save", pre_save, MODEL_PRE_SAVE_RECEIVERS),
+    ("post_delete", post_delete, MODEL_DELETE_RECEIVERS),
 )
 
 

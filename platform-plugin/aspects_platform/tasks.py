@@ -24,7 +24,12 @@ from django.core.cache import cache
 
 from aspects_platform import backend, retirement
 from aspects_platform.models import ClickHouseRetirement
-from aspects_platform.sinks import CourseOverviewSink, UserRetirementSink, sink_for
+from aspects_platform.sinks import (
+    CourseOverviewSink,
+    TombstoneSink,
+    UserRetirementSink,
+    sink_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +160,26 @@ def dump_object_to_clickhouse(
     return f"dumped {written}"
 
 
+@shared_task(bind=True, name="aspects_platform.tasks.delete_object_from_clickhouse")
+@retried
+def delete_object_from_clickhouse(
+    self, object_name: str, object_pk: Any, connection_overrides: dict | None = None
+) -> str:
+    """Mark one deleted object (taxonomy, tag, object_tag) deleted in its table."""
+    sink = sink_for(object_name)
+    if not isinstance(sink, TombstoneSink):
+        raise ValueError(f"{object_name} rows are not deleted from ClickHouse by this task")
+    if not sink.is_enabled():
+        return "disabled"
+    pk = sink.parse_pk(object_pk)
+    _with_retries(
+        self,
+        lambda client, config: sink.write_deleted(client, config["database"], [pk]),
+        connection_overrides,
+    )
+    return "deleted"
+
+
 def _dump_unretired(sink, client, config: dict[str, Any], pk: Any) -> int:
     """Write one object without a retired user's PII; undo a write that raced a retirement.
 
@@ -209,7 +234,11 @@ def enqueue_course_dump(course_key: str) -> bool:
 def dump_course_to_clickhouse(
     self, course_key: str, connection_overrides: dict | None = None
 ) -> str:
-    """Write a course's blocks, then its overview row, as published when the task runs."""
+    """Write a course's blocks, then its overview row, as published when the task runs.
+
+    With ``FEATURES["CUSTOM_COURSES_EDX"]`` on, the course's CCX courses are written too (each
+    the master course's content under its CCX key), as the established sink does.
+    """
     cache.delete(course_dump_pending_key(course_key))  # later publishes schedule a new run
     sink = CourseOverviewSink()
     if not sink.is_enabled():
@@ -218,9 +247,10 @@ def dump_course_to_clickhouse(
     if not sink.refresh_overview(pk):
         log.warning("Course %s is not in the modulestore: nothing written", course_key)
         return "not found"
+    keys = [pk] + [key for key in sink.ccx_keys(pk) if sink.refresh_overview(key)]
     written = _with_retries(
         self,
-        lambda client, config: sink.dump_pks(client, config["database"], [pk]),
+        lambda client, config: sink.dump_pks(client, config["database"], keys),
         connection_overrides,
     )
     return f"dumped {written}"

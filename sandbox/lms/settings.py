@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "openedx.core.djangoapps.user_api.apps.UserAPIConfig",
     "openedx.core.djangoapps.plugins.apps.PluginsConfig",
     "xmodule.modulestore.apps.ModulestoreConfig",
+    "openedx_tagging.core.tagging.apps.TaggingConfig",
+    "lms.djangoapps.ccx.apps.CCXConfig",
     "sandbox.lms",
 ]
 # The in-platform app joins the way it joins the LMS: through its plugin entry points.
@@ -164,6 +166,10 @@ EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
         "module": "openedx.core.djangoapps.user_api.models",
         "model": "UserRetirementRequest",
     },
+    "custom_course_edx": {"module": "lms.djangoapps.ccx.models", "model": "CustomCourseForEdX"},
+    "tag": {"module": "openedx_tagging.core.tagging.models", "model": "Tag"},
+    "taxonomy": {"module": "openedx_tagging.core.tagging.models", "model": "Taxonomy"},
+    "object_tag": {"module": "openedx_tagging.core.tagging.models", "model": "ObjectTag"},
 }
 _SINKS_ON = _env_flag("ASPECTS_SANDBOX_SINKS_ENABLED", True)
 EVENT_SINK_CLICKHOUSE_COURSE_OVERVIEWS_ENABLED = _SINKS_ON
@@ -171,3 +177,6 @@ EVENT_SINK_CLICKHOUSE_USER_PROFILE_ENABLED = _SINKS_ON
 EVENT_SINK_CLICKHOUSE_EXTERNAL_ID_ENABLED = _SINKS_ON
 EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED = _SINKS_ON
 EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_TAG_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_TAXONOMY_ENABLED = _SINKS_ON
+EVENT_SINK_CLICKHOUSE_OBJECT_TAG_ENABLED = _SINKS_ON

@@ -56,6 +56,21 @@ CONTRACT = {
         ("mode", "LowCardinality(String)"), ("username", "String"), ("user_id", "Int64"),
         ("dump_id", "UUID"), ("time_last_dumped", DT),
     ],
+    "taxonomy": [
+        ("id", "Int64"), ("name", "String"), ("is_deleted", "UInt8"), ("dump_id", "UUID"),
+        ("time_last_dumped", DT),
+    ],
+    "tag": [
+        ("id", "Int64"), ("taxonomy", "Nullable(Int64)"), ("parent", "Nullable(Int64)"),
+        ("value", "String"), ("external_id", "String"), ("lineage", "String"),
+        ("is_deleted", "UInt8"), ("dump_id", "UUID"), ("time_last_dumped", DT),
+    ],
+    "object_tag": [
+        ("id", "Int64"), ("object_id", "String"), ("taxonomy", "Nullable(Int64)"),
+        ("tag", "Nullable(Int64)"), ("_value", "String"), ("_export_id", "String"),
+        ("lineage", "String"), ("is_deleted", "UInt8"), ("dump_id", "UUID"),
+        ("time_last_dumped", DT),
+    ],
     "load_test_runs": [
         ("run_id", "String"), ("timestamp", DT), ("event_type", "LowCardinality(String)"),
         ("extra", "String"),
@@ -99,7 +114,8 @@ def test_0005_keeps_existing_course_blocks_and_keeps_one_row_per_block(fresh):
     )
     client.command(insert, parameters={"t": "2026-01-01 00:00:00", "n": "old"})
     client.command(insert, parameters={"t": "2026-01-02 00:00:00", "n": "new"})
-    assert [m.version for m in apply_migrations(client, fresh.schema)] == [5]
+    upgrade = [m for m in load_migrations() if m.version <= 5]
+    assert [m.version for m in apply_migrations(client, fresh.schema, upgrade)] == [5]
     final = f"SELECT location, display_name FROM {table} FINAL ORDER BY location"
     assert client.query(final).result_rows == [("a", "new"), ("b", "new")]
     (rerun,) = [m for m in load_migrations() if m.version == 5]
@@ -122,6 +138,8 @@ def test_engines_are_the_documented_ones(fresh):
     assert engines["course_enrollment"] == ("ReplacingMergeTree", "course_key, user_id")
     assert engines["course_overviews"] == ("ReplacingMergeTree", "org, course_key")
     assert engines["course_blocks"] == ("ReplacingMergeTree", "org, course_key, location")
+    for table in ("taxonomy", "tag", "object_tag"):
+        assert engines[table] == ("ReplacingMergeTree", "(id)"), table
     xapi = client.query(
         "SELECT engine, partition_key, sorting_key FROM system.tables "
         "WHERE database = {db:String} AND name = {t:String}",

@@ -11,6 +11,9 @@ SINK_TABLES = (
     "user_profile",
     "external_id",
     "course_enrollment",
+    "taxonomy",
+    "tag",
+    "object_tag",
 )
 
 

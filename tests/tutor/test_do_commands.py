@@ -18,7 +18,15 @@ import pytest
 from tests.tutor.fake_docker import TutorRun, TutorSandbox, execute_script, job_service
 from tests.tutor.rendered import Rendered, render
 
-OBJECTS = ["course_overviews", "user_profile", "external_id", "course_enrollment"]
+OBJECTS = [
+    "course_overviews",
+    "user_profile",
+    "external_id",
+    "course_enrollment",
+    "taxonomy",
+    "tag",
+    "object_tag",
+]
 BACKENDS = ["celery", "redis_bus", "kafka_bus", "vector"]
 JOBS = [
     "dump-data-to-clickhouse",

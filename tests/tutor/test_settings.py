@@ -79,6 +79,8 @@ def test_pii_sinks_only_when_pii_is_on(rendered: Rendered, rendered_all_off: Ren
     off = run_settings(rendered.patch("openedx-common-settings"))
     assert off["EVENT_SINK_CLICKHOUSE_COURSE_OVERVIEWS_ENABLED"] is True
     assert off["EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED"] is True
+    for name in ("TAXONOMY", "TAG", "OBJECT_TAG"):  # no personal data: on without PII
+        assert off[f"EVENT_SINK_CLICKHOUSE_{name}_ENABLED"] is True
     assert not [flag for flag in PII_FLAGS if flag in off]
     # Retirement keeps deleting what was dumped while PII was on.
     assert off["EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED"] is True

@@ -22,6 +22,13 @@ DEFAULT_MODEL_CONFIG: dict[str, dict[str, str]] = {
         "model": "CourseOverview",
     },
     "auth_user": {"module": "django.contrib.auth.models", "model": "User"},
+    # openedx-learning's tagging models (openedx_tagging/core/tagging/models/base.py). Releases
+    # that moved them (openedx_tagging.models) need these entries overridden.
+    "taxonomy": {"module": "openedx_tagging.core.tagging.models", "model": "Taxonomy"},
+    "tag": {"module": "openedx_tagging.core.tagging.models", "model": "Tag"},
+    "object_tag": {"module": "openedx_tagging.core.tagging.models", "model": "ObjectTag"},
+    # CCX courses of a master course, dumped with it when FEATURES["CUSTOM_COURSES_EDX"] is on.
+    "custom_course_edx": {"module": "lms.djangoapps.ccx.models", "model": "CustomCourseForEdX"},
     # Users who asked to be retired (kept forever): PII sinks never write their rows, and
     # their usernames are never written anywhere.
     "user_retirement_request": {
@@ -31,7 +38,15 @@ DEFAULT_MODEL_CONFIG: dict[str, dict[str, str]] = {
 }
 
 #: Names used in ``EVENT_SINK_CLICKHOUSE_<NAME>_ENABLED`` and the waffle flags.
-SINK_SWITCH_NAMES = ("course_overviews", "user_profile", "external_id", "course_enrollment")
+SINK_SWITCH_NAMES = (
+    "course_overviews",
+    "user_profile",
+    "external_id",
+    "course_enrollment",
+    "taxonomy",
+    "tag",
+    "object_tag",
+)
 #: The retirement sink's switch (``EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED``).
 RETIREMENT_SWITCH_NAME = "auth_user"
 

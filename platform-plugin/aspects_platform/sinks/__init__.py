@@ -5,13 +5,22 @@ from aspects_platform.sinks.course_blocks import XBlockSink
 from aspects_platform.sinks.course_enrollment import CourseEnrollmentSink
 from aspects_platform.sinks.course_overviews import CourseOverviewSink
 from aspects_platform.sinks.external_id import ExternalIdSink
+from aspects_platform.sinks.tags import ObjectTagSink, TagSink, TaxonomySink, TombstoneSink
 from aspects_platform.sinks.user_profile import UserProfileSink
 from aspects_platform.sinks.user_retirement import UserRetirementSink
 
 #: ``--object`` name -> sink class.
 MODEL_SINKS: dict[str, type[ModelSink]] = {
     sink.object_name: sink
-    for sink in (CourseOverviewSink, UserProfileSink, ExternalIdSink, CourseEnrollmentSink)
+    for sink in (
+        CourseOverviewSink,
+        UserProfileSink,
+        ExternalIdSink,
+        CourseEnrollmentSink,
+        TaxonomySink,
+        TagSink,
+        ObjectTagSink,
+    )
 }
 
 
@@ -32,6 +41,10 @@ __all__ = [
     "DumpRun",
     "ExternalIdSink",
     "ModelSink",
+    "ObjectTagSink",
+    "TagSink",
+    "TaxonomySink",
+    "TombstoneSink",
     "UserProfileSink",
     "UserRetirementSink",
     "XBlockSink",

@@ -9,6 +9,7 @@ from typing import Any
 
 from aspects_platform.sinks.base import RUN_COLUMNS, DumpRun
 from aspects_platform.sinks.encoding import FORMAT, columns_body, json_text, utc_datetime
+from aspects_platform.sinks.tags import tag_ids_by_object
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +136,18 @@ class XBlockSink:
         detached.sort(key=lambda b: (b.location.block_type, str(b.location)))
         return list(outline_order(course)), detached
 
-    def rows(self, course_key, run: DumpRun) -> list[tuple[Any, ...]] | None:
-        """Encoded rows for every block of the course, or None when the course is not found."""
+    def rows(
+        self, course_key, run: DumpRun, tags: dict[str, list[int]] | None = None
+    ) -> list[tuple[Any, ...]] | None:
+        """Encoded rows for every block of the course, or None when the course is not found.
+
+        ``tags``: object id -> tag ids (``tags.tag_ids_by_object``), read here when not given.
+        """
         blocks = self.course_blocks(course_key)
         if blocks is None:
             return None
+        if tags is None:
+            tags = tag_ids_by_object(course_key)
         outline, detached = blocks
         org, key_text = course_key.org, str(course_key)
         all_blocks = [block for block, _ in outline] + detached
@@ -149,6 +157,7 @@ class XBlockSink:
             zip(all_blocks, all_numbers, strict=True), start=1
         ):
             block_type = block.location.block_type
+            location = _location_text(block.location)
             is_detached = order > len(outline)
             graded = bool(getattr(block, "graded", False))
             data = {
@@ -161,12 +170,13 @@ class XBlockSink:
                 "section": numbers[0],
                 "subsection": numbers[1],
                 "unit": numbers[2],
+                "tags": tags.get(location, []),
             }
             rows.append(
                 (
                     org,
                     key_text,
-                    _location_text(block.location),
+                    location,
                     block.display_name_with_default or "",
                     block_type,
                     *numbers,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
 from aspects_platform.clickhouse.identifiers import quote_identifier
-from aspects_platform.sinks.base import Column, DumpRun, ModelSink
+from aspects_platform.sinks.base import Column, DumpRun, ModelSink, get_model
 from aspects_platform.sinks.course_blocks import XBlockSink, published_branch
 from aspects_platform.sinks.encoding import boolean, json_text, naive_utc, utc_datetime
+from aspects_platform.sinks.tags import tag_ids_by_object
+
+log = logging.getLogger(__name__)
+
+#: EVENT_SINK_CLICKHOUSE_MODEL_CONFIG key of edx-platform's CustomCourseForEdX.
+CCX_OBJECT_NAME = "custom_course_edx"
 
 #: CourseOverview fields kept together in ``course_data_json``.
 COURSE_DATA_FIELDS = (
@@ -30,8 +40,8 @@ BOOLEAN_DATA_FIELDS = ("invitation_only", "enable_proctored_exams", "entrance_ex
 
 
 def course_data_json(*values: Any) -> str:
-    """The COURSE_DATA_FIELDS of one course as a JSON object."""
-    data = dict(zip(COURSE_DATA_FIELDS, values, strict=True))
+    """The COURSE_DATA_FIELDS of one course, then its ``tags`` (tag ids), as a JSON object."""
+    data = dict(zip((*COURSE_DATA_FIELDS, "tags"), values, strict=True))
     if data["lowest_passing_grade"] is not None:
         data["lowest_passing_grade"] = float(data["lowest_passing_grade"])
     for name in BOOLEAN_DATA_FIELDS:
@@ -70,6 +80,14 @@ class CourseOverviewSink(ModelSink):
     )
     blocks = XBlockSink()
 
+    def __init__(self) -> None:
+        super().__init__()
+        # course_data_json also reads the course's tag ids, which prepare() appends to each row
+        # (the primary key is among the lookups, so a fetched row has exactly len(lookups)).
+        index = [column.name for column in self.columns].index("course_data_json")
+        positions, encode = self._plan[index]
+        self._plan[index] = ((*positions, len(self.lookups)), encode)
+
     def parse_pk(self, value: Any) -> Any:
         """A course key string as a CourseKey (when opaque-keys is installed)."""
         try:
@@ -100,15 +118,31 @@ class CourseOverviewSink(ModelSink):
                 return False
         return True
 
-    def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
-        """Each overview row with its course's block rows (read from the modulestore now).
+    def ccx_keys(self, course_key: Any) -> list:
+        """Course keys of the master course's CCX courses (none while CCX is off)."""
+        if not getattr(settings, "FEATURES", {}).get("CUSTOM_COURSES_EDX"):
+            return []
+        try:
+            model = get_model(CCX_OBJECT_NAME)
+        except ImproperlyConfigured:
+            log.warning("CUSTOM_COURSES_EDX is on but CCX courses cannot be read", exc_info=True)
+            return []
+        return [ccx.locator for ccx in model._default_manager.filter(course_id=course_key)]
 
-        Each course's blocks are versioned just before they are read (``run.read_now()``).
+    def prepare(self, raw_rows: Sequence[Sequence[Any]], run: DumpRun) -> list[tuple]:
+        """Each overview row, with its course's tag ids appended, and its block rows.
+
+        The tags of the course and its blocks (one query) and the blocks are read now, each
+        course's versioned just before (``run.read_now()``), so a later read always wins.
         """
-        return [
-            (raw, self.blocks.rows(self.parse_pk(self.pk_of(raw)), run.read_now()))
-            for raw in raw_rows
-        ]
+        prepared = []
+        for raw in raw_rows:
+            key = self.parse_pk(self.pk_of(raw))
+            course_run = run.read_now()
+            tags = tag_ids_by_object(key)
+            blocks = self.blocks.rows(key, course_run, tags)
+            prepared.append(((*raw, tags.get(str(key), [])), blocks))
+        return prepared
 
     def write(self, client, database: str, prepared: list[tuple], run: DumpRun) -> int:
         """Write each course's blocks (one INSERT per course), then the overview rows."""

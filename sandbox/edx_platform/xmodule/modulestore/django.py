@@ -107,7 +107,7 @@ def _get_modulestore_branch_setting() -> str | None:
 
 
 def modulestore() -> DraftVersioningModuleStore:
-    """The process-wide store."""
+    """The process-wide store; wrapped for CCX keys when FEATURES["CUSTOM_COURSES_EDX"] is on."""
     global _STORE
     if _STORE is None:
         _STORE = DraftVersioningModuleStore(
@@ -115,6 +115,10 @@ def modulestore() -> DraftVersioningModuleStore:
             request_cache=DEFAULT_REQUEST_CACHE,
             signal_handler=SignalHandler(DraftVersioningModuleStore),
         )
+        if getattr(settings, "FEATURES", {}).get("CUSTOM_COURSES_EDX"):
+            from lms.djangoapps.ccx.modulestore import CCXModulestoreWrapper
+
+            _STORE = CCXModulestoreWrapper(_STORE)
     return _STORE
 
 

@@ -1,0 +1,1 @@
+"""Stand-in for edx-platform's ``lms`` package: only the apps the sandbox needs."""

@@ -1,0 +1,1 @@
+"""Stand-in for openedx-learning's ``openedx_tagging`` package (sandbox only)."""
