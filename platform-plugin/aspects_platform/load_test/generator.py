@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from aspects_platform.load_test import events
-from aspects_platform.load_test.store import LoadTestStore, utc_now
+from aspects_platform.load_test.store import LoadTestStore
 
 log = logging.getLogger(__name__)
 ORG = "OEX"
@@ -105,7 +105,7 @@ class LoadTest:
             "course_id": str(self.blocks.course_key),
             "parameters": asdict(self.options),
         }
-        self.store.record(self.run_id, "start", extra, when=utc_now())
+        self.store.record(self.run_id, "start", extra)
         self.out(f"load test {self.run_id} started: {extra['course_id']}, tags {self.options.tags}")
 
     def wait_for_monitor(self, poll: float = 0.1) -> bool:

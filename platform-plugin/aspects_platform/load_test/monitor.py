@@ -14,6 +14,10 @@ from aspects_platform.load_test.store import LoadTestStore, RunRow, utc_now
 ATTACH_WINDOW_SECS = 300.0
 
 
+#: The monitor's first line: it is up and looking for a run (a generator may start now).
+WAITING = "waiting for a load test to start"
+
+
 class NoRunFound(Exception):
     """No unfinished run started recently enough to attach to."""
 
@@ -74,6 +78,7 @@ class Monitor:
     def attach(self) -> RunRow:
         """Wait (up to the timeout) for an unfinished run started in the last few minutes."""
         deadline = self.clock() + self.options.timeout
+        self.out(f"{WAITING} (up to {self.options.timeout:g} s)")
         while True:
             run = self.store.newest_unfinished_run(ATTACH_WINDOW_SECS)
             if run is not None:

@@ -129,8 +129,11 @@ def test_monitor_attaches_only_to_a_recent_unfinished_run(xapi_pipeline, ch):
     store.record("done", "start", {}, when=now)
     store.record("done", "end", {"sent_event_count": 0}, when=now)
     quick = MonitorOptions(sleep_time=0.1, backend="celery", timeout=0.3)
+    said: list[str] = []
     with pytest.raises(NoRunFound, match="no unfinished load test"):
-        Monitor(store, quick, out=lambda _: None).attach()
+        Monitor(store, quick, out=said.append).attach()
+    # It says it is looking before it looks (a generator started after this line is seen).
+    assert said == ["waiting for a load test to start (up to 0.3 s)"]
     with pytest.raises(CommandError, match="no unfinished load test"):
         call_command("monitor_load_test_tracking", "--sleep_time", "0.1", "--timeout", "0.3")
 
