@@ -96,6 +96,8 @@ DEFAULTS: dict[str, t.Any] = {
     "EVENT_BUS_TOPIC_PREFIX": "openedx",
     "EVENT_BUS_REDIS_URL": "redis://{{ REDIS_HOST }}:{{ REDIS_PORT }}/",
     "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+    # edx-event-bus-kafka serializes with Avro: it needs a schema registry.
+    "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL": "http://schema-registry:8081",
     "VECTOR_API_PORT": 8686,
     # Ralph (xAPI LRS) writing into ClickHouse.
     "RALPH_PORT": 8100,
