@@ -118,7 +118,10 @@ class Monitor:
             end = self.store.run_rows(run.run_id).get("end")
             if end is not None:
                 ended_at = ended_at if ended_at is not None else self.clock()
+                # Events ERB kept in its dead queue will not arrive on their own.
                 sent = end.extra.get("sent_event_count")
+                if sent is not None:
+                    sent -= end.extra.get("kept_for_retry") or 0
                 if drained(stats, sent, unchanged, self.clock() - changed_at):
                     break
                 if self.clock() - ended_at >= self.options.timeout:
