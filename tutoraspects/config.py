@@ -48,6 +48,7 @@ DEFAULTS: dict[str, t.Any] = {
     "SUPERSET_BASE_IMAGE": "docker.io/apache/superset:6.0.0",
     "SUPERSET_EXTRA_PIP_REQUIREMENTS": ["clickhouse-connect>=0.8"],
     "DOCKER_IMAGE_RALPH": "docker.io/fundocker/ralph:5.1.0",
+    "DOCKER_IMAGE_VECTOR": "docker.io/timberio/vector:0.49.0-debian",
     # In-platform app: "" installs it from the plugin's own files; any pip spec replaces that.
     "PLATFORM_PIP_SPEC": "",
     # ClickHouse.
@@ -60,6 +61,7 @@ DEFAULTS: dict[str, t.Any] = {
     "CLICKHOUSE_LMS_USER": "ch_lms",
     "CLICKHOUSE_SUPERSET_USER": "ch_superset",
     "CLICKHOUSE_RALPH_USER": "ch_ralph",
+    "CLICKHOUSE_VECTOR_USER": "ch_vector",
     "CLICKHOUSE_K8S_VOLUME_SIZE": "10Gi",
     "EVENT_SINK_DATABASE": "event_sink",
     "XAPI_DATABASE": "xapi",
@@ -111,6 +113,7 @@ UNIQUE: dict[str, str] = {
     "CLICKHOUSE_LMS_PASSWORD": "{{ 24|random_string }}",
     "CLICKHOUSE_SUPERSET_PASSWORD": "{{ 24|random_string }}",
     "CLICKHOUSE_RALPH_PASSWORD": "{{ 24|random_string }}",
+    "CLICKHOUSE_VECTOR_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_SECRET_KEY": "{{ 48|random_string }}",
     "SUPERSET_ADMIN_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_LMS_PASSWORD": "{{ 24|random_string }}",

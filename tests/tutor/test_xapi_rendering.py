@@ -191,3 +191,52 @@ def test_kafka_bus_installs_confluent_kafka_and_names_the_schema_registry(
     if pipeline == "kafka_bus":
         settings = settings_for(root, xapi_pipeline="kafka_bus")
         assert settings["EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"] == "http://schema-registry:8081"
+
+
+def test_vector_ships_logged_statements_as_an_insert_only_user(
+    pipeline_root: tuple[str, Rendered],
+) -> None:
+    pipeline, root = pipeline_root
+    services = root.services("local/docker-compose.yml")
+    docs = root.yaml_docs("k8s/deployments.yml")
+    daemonsets = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "DaemonSet"}
+    k8s_services = {doc["metadata"]["name"] for doc in root.yaml_docs("k8s/services.yml")}
+    vector = pipeline == "vector"
+    assert ("vector" in services) is vector
+    assert ("vector" in daemonsets) is vector
+    assert ("vector" in k8s_services) is vector
+    config = root.config()
+    jobs = root.services("local/docker-compose.jobs.yml")
+    job_env = jobs["aspects-job"]["environment"]
+    assert job_env["ASPECTS_CLICKHOUSE_VECTOR_USER"] == "ch_vector"  # the migrate job makes it
+    if not vector:
+        return
+    common = root.yaml("plugins/aspects/apps/vector/common.yaml")
+    sink = common["sinks"]["clickhouse_xapi"]  # the name the monitor's backlog reader asks for
+    assert (sink["database"], sink["table"]) == ("xapi", "xapi_events_all")
+    assert sink["auth"]["user"] == "${ASPECTS_CLICKHOUSE_VECTOR_USER}"
+    assert sink["inputs"] == ["xapi_statements"]
+    assert "[xapi_tracking]" in common["transforms"]["xapi_statements"]["source"].replace("\\", "")
+    assert common["api"]["address"] == "0.0.0.0:8686"
+    local = root.yaml("plugins/aspects/apps/vector/local.yaml")["sources"]["openedx_logs"]
+    assert local["type"] == "docker_logs"
+    assert local["include_containers"] == ["tutor_local-lms-", "tutor_local-cms-"]
+    k8s = root.yaml("plugins/aspects/apps/vector/k8s.yaml")["sources"]["openedx_logs"]
+    assert k8s["type"] == "kubernetes_logs"
+    compose = services["vector"]
+    assert compose["image"] == config["ASPECTS_DOCKER_IMAGE_VECTOR"]
+    assert (
+        compose["environment"]["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"]
+        == (config["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"])
+    )
+    for mount in compose["volumes"][:2]:
+        assert (root.env / mount.split(":")[0].replace("../", "", 1)).exists(), mount
+    daemonset = next(doc for doc in docs if doc["kind"] == "DaemonSet")
+    (container,) = daemonset["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    assert env["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == (
+        "ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"
+    )
+    assert config["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"] not in root.text("k8s/deployments.yml")
+    generator = root.patch("kustomization-configmapgenerator")
+    assert "plugins/aspects/apps/vector/k8s.yaml" in generator
