@@ -48,6 +48,7 @@ DEFAULTS: dict[str, t.Any] = {
     "SUPERSET_BASE_IMAGE": "docker.io/apache/superset:6.0.0",
     "SUPERSET_EXTRA_PIP_REQUIREMENTS": ["clickhouse-connect>=0.8"],
     "DOCKER_IMAGE_RALPH": "docker.io/fundocker/ralph:5.1.0",
+    "DOCKER_IMAGE_VECTOR": "docker.io/timberio/vector:0.49.0-debian",
     # In-platform app: "" installs it from the plugin's own files; any pip spec replaces that.
     "PLATFORM_PIP_SPEC": "",
     # ClickHouse.
@@ -60,6 +61,7 @@ DEFAULTS: dict[str, t.Any] = {
     "CLICKHOUSE_LMS_USER": "ch_lms",
     "CLICKHOUSE_SUPERSET_USER": "ch_superset",
     "CLICKHOUSE_RALPH_USER": "ch_ralph",
+    "CLICKHOUSE_VECTOR_USER": "ch_vector",
     "CLICKHOUSE_K8S_VOLUME_SIZE": "10Gi",
     "EVENT_SINK_DATABASE": "event_sink",
     "XAPI_DATABASE": "xapi",
@@ -99,6 +101,8 @@ DEFAULTS: dict[str, t.Any] = {
     "EVENT_BUS_TOPIC_PREFIX": "openedx",
     "EVENT_BUS_REDIS_URL": "redis://{{ REDIS_HOST }}:{{ REDIS_PORT }}/",
     "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+    # edx-event-bus-kafka serializes with Avro: it needs a schema registry.
+    "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL": "http://schema-registry:8081",
     "VECTOR_API_PORT": 8686,
     # Ralph (xAPI LRS) writing into ClickHouse.
     "RALPH_PORT": 8100,
@@ -112,6 +116,7 @@ UNIQUE: dict[str, str] = {
     "CLICKHOUSE_LMS_PASSWORD": "{{ 24|random_string }}",
     "CLICKHOUSE_SUPERSET_PASSWORD": "{{ 24|random_string }}",
     "CLICKHOUSE_RALPH_PASSWORD": "{{ 24|random_string }}",
+    "CLICKHOUSE_VECTOR_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_SECRET_KEY": "{{ 48|random_string }}",
     "SUPERSET_ADMIN_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_LMS_PASSWORD": "{{ 24|random_string }}",

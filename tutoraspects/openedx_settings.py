@@ -16,7 +16,7 @@ from jinja2.runtime import Context
 
 from . import derived, filters_merge
 from .templating import python_literal
-from .xapi_settings import xapi_settings
+from .xapi_settings import consumer_command, xapi_settings
 
 # Sink objects with no personal data, and those enabled only with ASPECTS_ENABLE_PII.
 # `auth_user` is the user-retirement sink: it deletes a retired user's rows from PII tables.
@@ -130,4 +130,5 @@ def _development_settings(context: Context) -> str:
 VARIABLES: list[tuple[str, t.Any]] = [
     ("aspects_common_settings", _common_settings),
     ("aspects_development_settings", _development_settings),
+    ("aspects_event_bus_consumer_command", consumer_command()),
 ]

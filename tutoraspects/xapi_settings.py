@@ -91,10 +91,12 @@ def xapi_settings(config: t.Mapping[str, t.Any]) -> list[str]:
                 + python_literal(config["ASPECTS_EVENT_BUS_REDIS_URL"])
             )
         else:
-            lines.append(
+            lines += [
                 "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS = "
-                + python_literal(config["ASPECTS_EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"])
-            )
+                + python_literal(config["ASPECTS_EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"]),
+                "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL = "
+                + python_literal(config["ASPECTS_EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"]),
+            ]
     if chosen == "vector":
         lines.append(
             "ASPECTS_VECTOR_API_URL = "
@@ -104,6 +106,13 @@ def xapi_settings(config: t.Mapping[str, t.Any]) -> list[str]:
     return lines
 
 
+#: The service that consumes the tracking-events topic (redis_bus / kafka_bus).
+CONSUMER_SERVICE = "aspects-event-bus-consumer"
+
+
 def consumer_command() -> list[str]:
-    """The event-bus consumer's command (redis_bus / kafka_bus)."""
+    """The event-bus consumer's command (redis_bus / kafka_bus): openedx-events'
+    ``consume_events`` with the consumer named by ``EVENT_BUS_CONSUMER``. It re-emits each
+    ``TRACKING_EVENT_EMITTED`` signal; event-tracking's handler hands the event to the
+    ``EventBusRoutingBackend``'s ERB router, which posts the statements to Ralph."""
     return ["./manage.py", "lms", "consume_events", "-t", EVENT_BUS_TOPIC, "-g", EVENT_BUS_GROUP]

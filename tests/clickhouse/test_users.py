@@ -75,8 +75,9 @@ def test_least_privilege_grants():
     ]
     assert grants("superset", settings) == ["SELECT ON `event_sink`.*", "SELECT ON `xapi`.*"]
     assert grants("ralph", settings) == ["INSERT, SELECT ON `xapi`.`xapi_events_all`"]
-    with pytest.raises(ValueError, match="choose one of lms, superset, ralph"):
-        grants("vector", settings)
+    assert grants("vector", settings) == ["INSERT ON `xapi`.`xapi_events_all`"]
+    with pytest.raises(ValueError, match="choose one of lms, superset, ralph, vector"):
+        grants("kafka", settings)
 
 
 def test_lms_delete_grants_follow_the_pii_tables():
@@ -166,7 +167,7 @@ def test_users_log_in_with_only_their_grants_on_a_real_server(real_server):
         apply_users(admin, users, real_server.schema)
         rotated = [dataclasses.replace(u, password=u.password + "2") for u in users]
         apply_users(admin, rotated, real_server.schema)  # re-run: passwords kept in sync
-        lms, superset, ralph = (
+        lms, superset, ralph, vector = (
             dataclasses.replace(real_server, username=u.name, password=u.password).client()
             for u in rotated
         )
@@ -185,7 +186,12 @@ def test_users_log_in_with_only_their_grants_on_a_real_server(real_server):
             f"INSERT INTO {xapi} (event_id, emission_time, event) "
             "VALUES (generateUUIDv4(), now64(6), '{}')"
         )
+        vector.command(
+            f"INSERT INTO {xapi} (event_id, emission_time, event) "
+            "VALUES (generateUUIDv4(), now64(6), '{}')"
+        )
         for client, statement in [
+            (vector, f"SELECT count() FROM {xapi}"),
             (
                 lms,
                 f"INSERT INTO {xapi} (event_id, emission_time, event) VALUES "

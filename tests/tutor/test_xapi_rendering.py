@@ -124,3 +124,119 @@ def test_no_report_line_when_the_monitor_fails(
     status, _ = execute_script(script, tmp_path, monitor_load_test_tracking="exit 4")
     assert status == 4
     assert "Report files" not in capfd.readouterr().out
+
+
+#: Each pipeline rendered with a different RUN switch off: every combination stays valid.
+PIPELINE_ROOTS = {
+    "celery": (),
+    "redis_bus": ("ASPECTS_RUN_CLICKHOUSE=false",),
+    "kafka_bus": ("ASPECTS_RUN_RALPH=false",),
+    "vector": ("ASPECTS_RUN_SUPERSET=false",),
+}
+CONSUMER = "aspects-event-bus-consumer"
+
+
+@pytest.fixture(scope="module", params=sorted(PIPELINE_ROOTS))
+def pipeline_root(request, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Rendered]:
+    pipeline = request.param
+    root = render(
+        tmp_path_factory.mktemp(f"xapi-{pipeline}"),
+        f"ASPECTS_XAPI_PIPELINE={pipeline}",
+        *PIPELINE_ROOTS[pipeline],
+    )
+    return pipeline, root
+
+
+def test_event_buses_run_a_consumer_of_the_tracking_topic(
+    pipeline_root: tuple[str, Rendered],
+) -> None:
+    from tutoraspects.xapi_settings import consumer_command
+
+    pipeline, root = pipeline_root
+    services = root.services("local/docker-compose.yml")  # valid YAML, whatever the switches
+    deployments = {
+        doc["metadata"]["name"]: doc
+        for doc in root.yaml_docs("k8s/deployments.yml")
+        if doc["kind"] == "Deployment"
+    }
+    bus = pipeline.endswith("_bus")
+    assert (CONSUMER in services) is bus
+    assert (CONSUMER in deployments) is bus
+    if bus:
+        command = ["./manage.py", "lms", "consume_events", "-t", "analytics", "-g"]
+        assert services[CONSUMER]["command"][:6] == command
+        assert services[CONSUMER]["command"] == consumer_command()
+        assert services[CONSUMER]["image"] == root.config()["DOCKER_IMAGE_OPENEDX"]
+        assert services[CONSUMER]["environment"]["SERVICE_VARIANT"] == "lms"
+        (container,) = deployments[CONSUMER]["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == consumer_command()
+        mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
+        assert "/openedx/edx-platform/lms/envs/tutor/" in mounts  # the LMS settings it needs
+    switched_off = {setting.split("=")[0] for setting in PIPELINE_ROOTS[pipeline]}
+    for switch, service in {
+        "ASPECTS_RUN_CLICKHOUSE": "clickhouse",
+        "ASPECTS_RUN_SUPERSET": "superset",
+        "ASPECTS_RUN_RALPH": "ralph",
+    }.items():
+        assert (service in services) is (switch not in switched_off)
+        assert (service in deployments) is (switch not in switched_off)
+
+
+def test_kafka_bus_installs_confluent_kafka_and_names_the_schema_registry(
+    pipeline_root: tuple[str, Rendered],
+) -> None:
+    pipeline, root = pipeline_root
+    dockerfile = root.text("build/openedx/Dockerfile")
+    assert ("confluent-kafka[avro,schema-registry]" in dockerfile) is (pipeline == "kafka_bus")
+    if pipeline == "kafka_bus":
+        settings = settings_for(root, xapi_pipeline="kafka_bus")
+        assert settings["EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"] == "http://schema-registry:8081"
+
+
+def test_vector_ships_logged_statements_as_an_insert_only_user(
+    pipeline_root: tuple[str, Rendered],
+) -> None:
+    pipeline, root = pipeline_root
+    services = root.services("local/docker-compose.yml")
+    docs = root.yaml_docs("k8s/deployments.yml")
+    daemonsets = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "DaemonSet"}
+    k8s_services = {doc["metadata"]["name"] for doc in root.yaml_docs("k8s/services.yml")}
+    vector = pipeline == "vector"
+    assert ("vector" in services) is vector
+    assert ("vector" in daemonsets) is vector
+    assert ("vector" in k8s_services) is vector
+    config = root.config()
+    jobs = root.services("local/docker-compose.jobs.yml")
+    job_env = jobs["aspects-job"]["environment"]
+    assert job_env["ASPECTS_CLICKHOUSE_VECTOR_USER"] == "ch_vector"  # the migrate job makes it
+    if not vector:
+        return
+    common = root.yaml("plugins/aspects/apps/vector/common.yaml")
+    sink = common["sinks"]["clickhouse_xapi"]  # the name the monitor's backlog reader asks for
+    assert (sink["database"], sink["table"]) == ("xapi", "xapi_events_all")
+    assert sink["auth"]["user"] == "${ASPECTS_CLICKHOUSE_VECTOR_USER}"
+    assert sink["inputs"] == ["xapi_statements"]
+    assert "[xapi_tracking]" in common["transforms"]["xapi_statements"]["source"].replace("\\", "")
+    assert common["api"]["address"] == "0.0.0.0:8686"
+    local = root.yaml("plugins/aspects/apps/vector/local.yaml")["sources"]["openedx_logs"]
+    assert local["type"] == "docker_logs"
+    assert local["include_containers"] == ["tutor_local-lms-", "tutor_local-cms-"]
+    k8s = root.yaml("plugins/aspects/apps/vector/k8s.yaml")["sources"]["openedx_logs"]
+    assert k8s["type"] == "kubernetes_logs"
+    compose = services["vector"]
+    assert compose["image"] == config["ASPECTS_DOCKER_IMAGE_VECTOR"]
+    assert (
+        compose["environment"]["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"]
+        == (config["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"])
+    )
+    for mount in compose["volumes"][:2]:
+        assert (root.env / mount.split(":")[0].replace("../", "", 1)).exists(), mount
+    daemonset = next(doc for doc in docs if doc["kind"] == "DaemonSet")
+    (container,) = daemonset["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    assert env["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == (
+        "ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"
+    )
+    assert config["ASPECTS_CLICKHOUSE_VECTOR_PASSWORD"] not in root.text("k8s/deployments.yml")
+    generator = root.patch("kustomization-configmapgenerator")
+    assert "plugins/aspects/apps/vector/k8s.yaml" in generator

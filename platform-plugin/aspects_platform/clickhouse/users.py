@@ -28,7 +28,7 @@ class ServiceUser:
     password: str = field(repr=False)
 
 
-SERVICES = ("lms", "superset", "ralph")
+SERVICES = ("lms", "superset", "ralph", "vector")
 
 
 def grants(service: str, settings: SchemaSettings) -> list[str]:
@@ -57,6 +57,8 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
         return [f"SELECT ON {sink}.*", f"SELECT ON {xapi}.*"]
     if service == "ralph":
         return [f"INSERT, SELECT ON {xapi_table}"]
+    if service == "vector":  # ships the statements ERB logs (ASPECTS_XAPI_PIPELINE=vector)
+        return [f"INSERT ON {xapi_table}"]
     raise ValueError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
 
 

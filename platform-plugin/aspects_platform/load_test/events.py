@@ -209,3 +209,15 @@ def flush_pending_events() -> int:
             continue
         flushed += len(batch)
     return flushed
+
+
+def dead_queue_length() -> int | None:
+    """Events ERB keeps in its dead queues (batches it failed to send; re-sent by
+    ``manage.py lms recover_failed_events --transformer_type xapi``). None without batching,
+    where ERB keeps nothing: a failed event is dropped and logged."""
+    if not getattr(settings, "EVENT_ROUTING_BACKEND_BATCHING_ENABLED", False):
+        return None
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection()
+    return sum(int(redis.llen(router.dead_queue)) for router in _routers())

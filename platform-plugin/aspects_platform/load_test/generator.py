@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from aspects_platform.load_test import events
-from aspects_platform.load_test.store import LoadTestStore, utc_now
+from aspects_platform.load_test.store import LoadTestStore
 
 log = logging.getLogger(__name__)
 ORG = "OEX"
@@ -90,6 +90,7 @@ class LoadTest:
         self.sent = 0
         self.blocks: events.CourseBlocks | None = None
         self.learners: list = []
+        self.dead_queue_at_start: int | None = None
 
     def setup(self) -> None:
         """Course and learners; their own events are flushed before the run starts."""
@@ -100,12 +101,13 @@ class LoadTest:
         events.flush_pending_events()
 
     def start(self) -> None:
+        self.dead_queue_at_start = events.dead_queue_length()
         extra = {
             "tags": self.options.tags,
             "course_id": str(self.blocks.course_key),
             "parameters": asdict(self.options),
         }
-        self.store.record(self.run_id, "start", extra, when=utc_now())
+        self.store.record(self.run_id, "start", extra)
         self.out(f"load test {self.run_id} started: {extra['course_id']}, tags {self.options.tags}")
 
     def wait_for_monitor(self, poll: float = 0.1) -> bool:
@@ -135,10 +137,23 @@ class LoadTest:
         if waited:
             self.out(f"waited {waited:.1f} s for the Celery queue before sending ERB's batch")
         flushed = events.flush_pending_events()
-        extra = {"sent_event_count": self.sent, "interrupted": interrupted, "flushed": flushed}
+        extra = {
+            "sent_event_count": self.sent,
+            "interrupted": interrupted,
+            "flushed": flushed,
+            "kept_for_retry": self.kept_for_retry(),
+        }
         self.store.record(self.run_id, "end", extra)
         how = "interrupted" if interrupted else "finished"
         self.out(f"load test {self.run_id} {how}: {self.sent} events sent")
+
+    def kept_for_retry(self) -> int | None:
+        """Events of this run ERB failed to send (e.g. Ralph was down) and kept in its dead
+        queue; None when ERB does not batch (it drops failed events)."""
+        now = events.dead_queue_length()
+        if now is None or self.dead_queue_at_start is None:
+            return None
+        return max(now - self.dead_queue_at_start, 0)
 
     def run(self) -> int:
         """Set up, start, emit; the end row is written whatever happens after the start."""

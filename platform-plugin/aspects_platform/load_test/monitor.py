@@ -14,6 +14,10 @@ from aspects_platform.load_test.store import LoadTestStore, RunRow, utc_now
 ATTACH_WINDOW_SECS = 300.0
 
 
+#: The monitor's first line: it is up and looking for a run (a generator may start now).
+WAITING = "waiting for a load test to start"
+
+
 class NoRunFound(Exception):
     """No unfinished run started recently enough to attach to."""
 
@@ -74,6 +78,7 @@ class Monitor:
     def attach(self) -> RunRow:
         """Wait (up to the timeout) for an unfinished run started in the last few minutes."""
         deadline = self.clock() + self.options.timeout
+        self.out(f"{WAITING} (up to {self.options.timeout:g} s)")
         while True:
             run = self.store.newest_unfinished_run(ATTACH_WINDOW_SECS)
             if run is not None:
@@ -113,7 +118,10 @@ class Monitor:
             end = self.store.run_rows(run.run_id).get("end")
             if end is not None:
                 ended_at = ended_at if ended_at is not None else self.clock()
+                # Events ERB kept in its dead queue will not arrive on their own.
                 sent = end.extra.get("sent_event_count")
+                if sent is not None:
+                    sent -= end.extra.get("kept_for_retry") or 0
                 if drained(stats, sent, unchanged, self.clock() - changed_at):
                     break
                 if self.clock() - ended_at >= self.options.timeout:

@@ -1,7 +1,10 @@
 """The report of a run, computed from its stored samples: figures, a CSV and a PNG plot.
 
 - sent: the ``end`` row's event count; arrived: the last sample's xAPI rows of the run.
-- loss: sent - arrived when nothing is queued any more; else the rest is reported as queued.
+- kept for retry: events ERB failed to send (Ralph or ClickHouse down) and keeps in its dead
+  queue, as the generator counted them at the end of the run (the ``end`` row).
+- loss: sent - arrived - kept when nothing is queued any more; else the rest is reported as
+  queued.
 - throughput: arrived / seconds from the start row to the first sample showing every arrival.
 - lag (p50/p95/max): the samples' ``now - newest event`` while events were still arriving.
 - peak backlog: the largest backlog sampled (unknown when the backend has no queue to read).
@@ -40,6 +43,7 @@ class Report:
     sent: int | None
     arrived: int
     queued: int | None
+    kept_for_retry: int | None
     lost: int | None
     throughput_eps: float | None
     lag_p50_s: float | None
@@ -58,6 +62,11 @@ class Report:
         if self.sent:
             lost += f" ({100.0 * (self.lost or 0) / self.sent:.1f} %)"
         queued = "unknown" if self.queued is None else str(self.queued)
+        kept = "n/a (ERB does not batch: failed events are dropped)"
+        if self.kept_for_retry is not None:
+            kept = f"{self.kept_for_retry} in ERB's dead queue"
+            if self.kept_for_retry:
+                kept += " (re-send: ./manage.py lms recover_failed_events --transformer_type xapi)"
         throughput = "n/a" if self.throughput_eps is None else f"{self.throughput_eps:.1f} events/s"
         peak = (
             "unknown (no queue to measure)" if self.peak_backlog is None else str(self.peak_backlog)
@@ -67,6 +76,7 @@ class Report:
             f"  events sent:     {sent}",
             f"  events arrived:  {self.arrived}",
             f"  still queued:    {queued}",
+            f"  kept for retry:  {kept}",
             f"  lost:            {lost}",
             f"  throughput:      {throughput}",
             f"  lag p50/p95/max: {seconds(self.lag_p50_s)} / {seconds(self.lag_p95_s)} / "
@@ -114,6 +124,7 @@ def build_report(run_id: str, rows: dict[str, RunRow], samples: list[Sample]) ->
         raise ReportError(f"load test {run_id} has no samples: was the monitor running?")
     end = rows.get("end")
     sent = end.extra.get("sent_event_count") if end else None
+    kept = end.extra.get("kept_for_retry") if end else None
     series = _series(start, samples)
     arrived = series[-1].rows
     last_backlog = series[-1].backlog
@@ -123,12 +134,13 @@ def build_report(run_id: str, rows: dict[str, RunRow], samples: list[Sample]) ->
     backlogs = [point.backlog for point in series if point.backlog is not None]
     lost = None
     if sent is not None and not last_backlog:
-        lost = max(sent - arrived, 0)
+        lost = max(sent - arrived - (kept or 0), 0)
     return Report(
         run_id=run_id,
         sent=sent,
         arrived=arrived,
         queued=last_backlog,
+        kept_for_retry=kept,
         lost=lost,
         throughput_eps=arrived / first_complete.elapsed_s if first_complete.elapsed_s > 0 else None,
         lag_p50_s=percentile(lags, 0.50),

@@ -61,6 +61,11 @@ class LoadTestStore:
     def client(self):
         if self._client is None:
             self._client = backend.get_client(self.config)
+            # clickhouse-connect imports pandas (seconds) on its first insert: pay that now,
+            # not between a run's start row and its first event.
+            from clickhouse_connect.driver import options
+
+            getattr(options, "pd", None)
         return self._client
 
     def close(self) -> None:
@@ -71,8 +76,10 @@ class LoadTestStore:
     def record(
         self, run_id: str, event_type: str, extra: dict, when: datetime | None = None
     ) -> None:
-        """Insert a ``start``/``end`` row for ``run_id`` (timestamp: the LMS's clock)."""
-        self.client.insert(
+        """Insert a ``start``/``end`` row for ``run_id`` (timestamp: the LMS's clock, taken
+        once connected, so a run's timed window never includes connecting)."""
+        client = self.client
+        client.insert(
             self.runs_table,
             [[run_id, when or utc_now(), event_type, json.dumps(extra)]],
             column_names=["run_id", "timestamp", "event_type", "extra"],

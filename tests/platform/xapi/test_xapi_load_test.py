@@ -129,8 +129,11 @@ def test_monitor_attaches_only_to_a_recent_unfinished_run(xapi_pipeline, ch):
     store.record("done", "start", {}, when=now)
     store.record("done", "end", {"sent_event_count": 0}, when=now)
     quick = MonitorOptions(sleep_time=0.1, backend="celery", timeout=0.3)
+    said: list[str] = []
     with pytest.raises(NoRunFound, match="no unfinished load test"):
-        Monitor(store, quick, out=lambda _: None).attach()
+        Monitor(store, quick, out=said.append).attach()
+    # It says it is looking before it looks (a generator started after this line is seen).
+    assert said == ["waiting for a load test to start (up to 0.3 s)"]
     with pytest.raises(CommandError, match="no unfinished load test"):
         call_command("monitor_load_test_tracking", "--sleep_time", "0.1", "--timeout", "0.3")
 
@@ -192,3 +195,48 @@ def xapi_rows(client) -> int:
 
 def _started(ch) -> bool:
     return ch.query("SELECT count() FROM load_test_runs").result_rows[0][0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ralph_down_mid_run_the_report_says_what_erb_kept(
+    xapi_pipeline, ch, xapi_ch, tmp_path, settings
+):
+    import threading
+
+    from aspects_platform.load_test.generator import LoadTest, LoadTestOptions
+    from aspects_platform.load_test.report import build_report
+
+    from sandbox.lms.xapi_router import configure_router
+    from sandbox.ralph.process import RalphServer
+
+    own = RalphServer(tmp_path / "ralph", xapi_pipeline.clickhouse).start()  # ours to stop
+    configure_router(own.route_url, own.lms_username, own.lms_password)
+    settings.EVENT_ROUTING_BACKEND_BATCH_SIZE = 4
+    settings.EVENT_ROUTING_BACKEND_BATCH_INTERVAL = 3600
+    store = LoadTestStore()
+    said: list[str] = []
+    monitor = Monitor(store, MonitorOptions(0.2, "celery", 120), out=said.append)
+    thread = threading.Thread(target=monitor.run)
+    thread.start()
+    run = LoadTest(LoadTestOptions(num_users=1, num_events=16, sleep_time=0.001), store)
+
+    def stop_ralph_after_eight_events(_seconds: float) -> None:
+        if run.sent == 8:
+            own.stop()
+
+    run.sleep = stop_ralph_after_eight_events
+    try:
+        run.run()
+        thread.join(300)
+    finally:
+        own.stop()
+    kept = run_rows(ch, run.run_id)["end"]["kept_for_retry"]
+    report = build_report(run.run_id, store.run_rows(run.run_id), store.samples(run.run_id))
+    arrived = report.arrived  # the run's rows (the learner's enrollment came before its start)
+    assert arrived == xapi_rows(xapi_ch) - 1
+    assert 0 < arrived < 16 and kept > 0  # some before the stop, the rest kept by ERB
+    assert arrived + kept == 16
+    assert (report.kept_for_retry, report.lost) == (kept, 0)
+    text = "\n".join(report.lines())
+    assert f"kept for retry:  {kept} in ERB's dead queue" in text
+    assert "recover_failed_events --transformer_type xapi" in text
