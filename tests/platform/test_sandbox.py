@@ -241,7 +241,7 @@ def test_demo_runs_end_to_end_and_counts_match(tmp_path):
 def test_stand_in_migrations_match_the_models():
     call_command(
         "makemigrations", "student", "external_user_ids", "course_overviews", "modulestore",
-        check=True, dry_run=True, verbosity=0,
+        "oel_tagging", "ccx", check=True, dry_run=True, verbosity=0,
     )  # fmt: skip
 
 
