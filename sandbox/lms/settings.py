@@ -43,6 +43,7 @@ ROOT_URLCONF = "sandbox.lms.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SANDBOX_DATA_DIR = data_dir()
 LMS_ROOT_URL = "http://localhost:8000"
+STATIC_URL = "/static/"
 # As lms/envs/common.py: one login at a time (the profile is saved on every login/logout).
 FEATURES = {"CUSTOM_COURSES_EDX": False, "PREVENT_CONCURRENT_LOGINS": True}
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.staticfiles",
     "waffle",
     "common.djangoapps.student.apps.StudentConfig",
     "openedx.core.djangoapps.external_user_ids.apps.ExternalUserIDConfig",
@@ -77,8 +79,10 @@ if SANDBOX_PLUGINS_ENABLED:
 if any(app.startswith("event_routing_backends") for app in INSTALLED_APPS):
     INSTALLED_APPS += ["celery_utils", "eventtracking.django.apps.EventTrackingConfig"]
 
+# As lms/envs/common.py: the request's language is the user's (LocaleMiddleware activates it).
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "waffle.middleware.WaffleMiddleware",
 ]
