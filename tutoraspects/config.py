@@ -82,6 +82,8 @@ DEFAULTS: dict[str, t.Any] = {
     "SUPERSET_DB_URI": "sqlite:////app/superset_home/superset.db",
     "SUPERSET_ADMIN_USER": "aspects_admin",
     "SUPERSET_LMS_USER": "aspects_lms",
+    # Guest tokens: Superset's GUEST_TOKEN_JWT_AUDIENCE; the LMS signs tokens for it.
+    "SUPERSET_GUEST_TOKEN_JWT_AUDIENCE": "aspects",
     "SUPERSET_K8S_VOLUME_SIZE": "1Gi",
     "SUPERSET_DASHBOARD_LOCALES": ["en"],
     "SUPERSET_EXTRA_FILTERS_FORMAT": [],
@@ -112,6 +114,8 @@ UNIQUE: dict[str, str] = {
     "SUPERSET_SECRET_KEY": "{{ 48|random_string }}",
     "SUPERSET_ADMIN_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_LMS_PASSWORD": "{{ 24|random_string }}",
+    # Superset's GUEST_TOKEN_JWT_SECRET, shared with the LMS (which signs the guest tokens).
+    "SUPERSET_GUEST_TOKEN_JWT_SECRET": "{{ 48|random_string }}",
     "RALPH_ADMIN_PASSWORD": "{{ 24|random_string }}",
     "RALPH_LMS_PASSWORD": "{{ 24|random_string }}",
 }

@@ -62,7 +62,11 @@ def test_backend_and_superset_settings(rendered: Rendered) -> None:
         "internal_service_url": "http://superset:8088/",
         "username": config["ASPECTS_SUPERSET_LMS_USER"],
         "password": config["ASPECTS_SUPERSET_LMS_PASSWORD"],
+        "guest_token_jwt_secret": config["ASPECTS_SUPERSET_GUEST_TOKEN_JWT_SECRET"],
+        "guest_token_jwt_audience": "aspects",
     }
+    # A generated secret, as long as Superset's own SECRET_KEY.
+    assert len(config["ASPECTS_SUPERSET_GUEST_TOKEN_JWT_SECRET"]) == 48
     assert settings["EVENT_SINK_CLICKHOUSE_PII_MODELS"] == ["user_profile", "external_id"]
     assert settings["SUPERSET_DASHBOARD_LOCALES"] == ["en"]
     assert settings["SUPERSET_EXTRA_FILTERS_FORMAT"] == []
