@@ -27,8 +27,8 @@ from common.djangoapps.student.roles import (
 from django.contrib.auth.models import User
 from django.test import override_settings
 from opaque_keys.edx.locator import CourseLocator
-from xmodule.modulestore import ModuleStoreEnum
-from xmodule.modulestore.django import SignalHandler, modulestore
+
+from tests.platform.factories import published_empty_course
 
 pytestmark = pytest.mark.django_db
 
@@ -81,22 +81,10 @@ def reports_settings():
         yield
 
 
-def publish_course(key: CourseLocator) -> None:
-    """A published course (as Studio creates one), without a ClickHouse dump."""
-    store = modulestore()
-    with SignalHandler.course_published.for_state(is_enabled=False):
-        with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key):
-            store.create_course(
-                key.org, key.course, key.run, ModuleStoreEnum.UserID.test,
-                fields={"display_name": f"{key.course}'s course"},
-            )  # fmt: skip
-        store.publish(key.make_usage_key("course", "course"), ModuleStoreEnum.UserID.test)
-
-
 @pytest.fixture
 def courses():
-    publish_course(COURSE_A)
-    publish_course(COURSE_B)
+    published_empty_course(COURSE_A, "C1's course")
+    published_empty_course(COURSE_B, "C2's course")
 
 
 def user(username: str, **fields) -> User:
