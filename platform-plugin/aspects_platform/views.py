@@ -19,6 +19,7 @@ from opaque_keys.edx.keys import CourseKey
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,6 +64,8 @@ class CourseReportsView(APIView):
 
     authentication_classes = authentication_classes()
     permission_classes = (IsAuthenticated,)
+    # JSON only, whatever the browser accepts (no browsable-API templates needed).
+    renderer_classes = (JSONRenderer,)
 
     def course_for(self, request: Request, course_id: str):
         """The course's key and overview once the user may see its reports."""
@@ -72,6 +75,9 @@ class CourseReportsView(APIView):
             raise NotFound(str(exc)) from exc
         except ImproperlyConfigured as exc:
             raise unavailable(str(exc)) from exc
+        except OSError as exc:  # edx-platform: a course that loads as an error block
+            log.exception("Course %s could not be loaded", course_id)
+            raise ReportsUnavailable(f"The course {course_id!r} could not be loaded.") from exc
         if not can_view_reports(request.user, course_key):
             raise PermissionDenied(
                 "Only global staff and the course's staff and instructors can see its reports."

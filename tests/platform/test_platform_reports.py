@@ -60,6 +60,8 @@ DASHBOARDS = [
 ]
 LOCALES = ["en", "fr", "pt_BR"]
 COURSE_A = CourseLocator("OrgA", "C1", "2026")
+#: What a browser asks for when the URL is opened directly: the answer is JSON all the same.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 COURSE_B = CourseLocator("OrgB", "C2", "2026")
 
 
@@ -199,7 +201,7 @@ def test_everyone_else_gets_403(client, courses, url):
             assert "staff and instructors" in response.json()["detail"]
         assert "guestToken" not in response.json()
     client.logout()
-    assert client.get(url(COURSE_A)).status_code == 403
+    assert client.get(url(COURSE_A), HTTP_ACCEPT=BROWSER_ACCEPT).status_code == 403
     assert client.get(url(COURSE_A).rstrip("/")).status_code == 403
 
 
@@ -217,8 +219,9 @@ def test_unknown_or_invalid_course_is_404_with_a_clear_message(
     member = user("global")
     GlobalStaff().add_users(member)
     client.force_login(member)
-    response = client.get(url(course_id))
+    response = client.get(url(course_id), HTTP_ACCEPT=BROWSER_ACCEPT)
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
     assert message in response.json()["detail"]
 
 
