@@ -130,3 +130,21 @@ def test_the_plugin_builds_nothing_at_import() -> None:
     code = "import sys, tutoraspects.plugin; print('tutoraspects.superset_assets' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_dataset_runs_in_its_own_database() -> None:
+    settings = BundleSettings("http://ch:8123", "ch_superset", event_sink_database="sink_2")
+    sink = Dataset(
+        key="sink",
+        title="Sink",
+        sql="SELECT count() AS n FROM {event_sink}.course_overviews",
+        columns=(Column("n", "UInt64"),),
+        database="event_sink",
+    )
+    built = build(settings, (sink,), (), ())
+    dataset = yaml.safe_load(built["files"]["datasets/aspects_clickhouse/sink.yaml"])
+    assert dataset["schema"] == "sink_2"
+    assert dataset["sql"] == "SELECT count() AS n FROM sink_2.course_overviews"
+    stray = Dataset(key="x", title="X", sql="SELECT 1", columns=(), database="nope")
+    with pytest.raises(ValueError, match="unknown database 'nope'"):
+        build(settings, (stray,), (), ())

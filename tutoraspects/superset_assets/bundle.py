@@ -51,6 +51,17 @@ class BundleSettings:
             f"/{self.reporting_database}{secure}"
         )
 
+    def database_name(self, key: str) -> str:
+        """The deployment's name of the database ``key`` (reporting, event_sink or xapi)."""
+        names = {
+            "reporting": self.reporting_database,
+            "event_sink": self.event_sink_database,
+            "xapi": self.xapi_database,
+        }
+        if key not in names:
+            raise ValueError(f"unknown database {key!r}; one of {sorted(names)}")
+        return names[key]
+
     def sql(self, dataset: Dataset) -> str:
         return dataset.sql.format(
             reporting=self.reporting_database,
@@ -93,7 +104,8 @@ def _dataset(dataset: Dataset, settings: BundleSettings) -> dict[str, Any]:
         "default_endpoint": None,
         "offset": 0,
         "cache_timeout": None,
-        "schema": settings.reporting_database,
+        # ClickHouse's engine spec switches the connection's database to the dataset's schema.
+        "schema": settings.database_name(dataset.database),
         "sql": settings.sql(dataset),
         "params": None,
         "template_params": None,

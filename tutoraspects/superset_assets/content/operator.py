@@ -30,6 +30,7 @@ DATASETS: tuple[Dataset, ...] = (
         title="Sink tables",
         description="Rows and last dump time of each table the LMS/CMS sinks write.",
         sql=_SINK_ROWS_SQL,
+        database="event_sink",
         columns=(
             Column("table_name", "String"),
             Column("row_count", "UInt64"),
@@ -44,6 +45,7 @@ DATASETS: tuple[Dataset, ...] = (
             "SELECT toStartOfHour(emission_time) AS hour, count() AS statements, "
             "max(emission_time) AS newest FROM {xapi}.{xapi_table} GROUP BY hour"
         ),
+        database="xapi",
         columns=(
             Column("hour", "DateTime('UTC')", is_dttm=True),
             Column("statements", "UInt64"),
@@ -60,6 +62,7 @@ DATASETS: tuple[Dataset, ...] = (
             "count() AS run_events, groupUniqArray(toString(event_type)) AS event_types "
             "FROM {event_sink}.load_test_runs GROUP BY run_id"
         ),
+        database="event_sink",
         columns=(
             Column("run_id", "String"),
             Column("started", "DateTime64(6, 'UTC')", is_dttm=True),
