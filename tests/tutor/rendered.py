@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -116,3 +117,17 @@ def run_settings(code: str, namespace: dict[str, Any] | None = None) -> dict[str
     exec(compile(code, "settings.py", "exec"), scope)  # noqa: S102 (our rendered settings)
     scope.pop("__builtins__", None)
     return scope
+
+
+def literal_assignments(code: str) -> dict[str, Any]:
+    """Top-level ``NAME = <literal>`` of a Python file (what does not need Superset to run)."""
+    values = {}
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    values[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+    return values
