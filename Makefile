@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install ralph demo test test-fast test-install lint format sandbox-up sandbox-down bench mutation clean
+.PHONY: help install ralph superset demo test test-fast test-install lint format sandbox-up sandbox-down bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,14 +25,17 @@ install: $(VENV)/.installed ## dev virtualenv (.venv): Tutor, the plugin, the in
 ralph: install ## Ralph's own virtualenv (.venv-ralph: it pins clickhouse-connect < 0.8); made once
 	$(BIN)/python -c "from sandbox.ralph.venv import ensure_venv; ensure_venv()"
 
+superset: install ## Superset's own virtualenv (.venv-superset, pins in requirements/superset.txt); rebuilt when the pins change
+	$(BIN)/python -m sandbox.superset.venv
+
 demo: install ralph ## the main job on the embedded default (sandbox LMS + embedded ClickHouse)
 	$(BIN)/python -m sandbox.demo
 
-test: install lint ralph ## every test tier that runs on this machine
+test: install lint ralph superset ## every test tier that runs on this machine
 	$(BIN)/python -m pytest -q tests
 
-test-fast: install ralph ## fast tier only (no throw-away virtualenvs)
-	$(BIN)/python -m pytest -q -m "not install" tests
+test-fast: install ralph ## fast tier only (no throw-away virtualenvs, no Superset)
+	$(BIN)/python -m pytest -q -m "not install and not superset" tests
 
 test-install: install ## install tier only: throw-away virtualenvs, the plugin beside Tutor 20 and the latest
 	$(BIN)/python -m pytest -q -m install tests/install
@@ -61,4 +64,4 @@ mutation: install ## mutation testing (cosmic-ray) of the dump, sinks, backend, 
 	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
 
 clean: ## remove the virtualenv and sandbox data
-	rm -rf $(VENV) .venv-ralph .sandbox
+	rm -rf $(VENV) .venv-ralph .venv-superset .sandbox

@@ -11,14 +11,13 @@ block of the course, polled every 5 ms. Celery runs eagerly, as the sandbox CLI 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 
-from sandbox.lms.paths import REPO_ROOT, add_to_sys_path
+from benchmarks._sandbox_django import BENCH_DIR, setup_sandbox_django
+from sandbox.lms.paths import add_to_sys_path
 
-BENCH_DIR = REPO_ROOT / ".sandbox" / "bench"
 TARGET_SECONDS = 1.0
 POLL_SECONDS = 0.005
 TIMEOUT_SECONDS = 60.0
@@ -26,25 +25,13 @@ TIMEOUT_SECONDS = 60.0
 
 def setup_django(server, db_name: str = "publish.sqlite3") -> None:
     """Point the sandbox settings at a fresh SQLite file and the private server."""
-    db_file = BENCH_DIR / db_name
-    db_file.unlink(missing_ok=True)
-    os.environ.update(
-        {
-            "ASPECTS_SANDBOX_DIR": str(BENCH_DIR),
-            "ASPECTS_SANDBOX_DB": str(db_file),
-            "ASPECTS_SANDBOX_CLICKHOUSE_URL": server.url,
-            "ASPECTS_SANDBOX_CLICKHOUSE_USER": server.username,
-            "ASPECTS_SANDBOX_CLICKHOUSE_PASSWORD": server.password,
-            "ASPECTS_SANDBOX_SINKS_ENABLED": "1",
-            "ASPECTS_SANDBOX_CELERY_EAGER": "1",
-            "DJANGO_SETTINGS_MODULE": "sandbox.lms.settings",
-        }
+    setup_sandbox_django(
+        db_name,
+        sinks_enabled=True,
+        ASPECTS_SANDBOX_CLICKHOUSE_URL=server.url,
+        ASPECTS_SANDBOX_CLICKHOUSE_USER=server.username,
+        ASPECTS_SANDBOX_CLICKHOUSE_PASSWORD=server.password,
     )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def blocks_in_clickhouse(client, course_key: str) -> int:

@@ -14,35 +14,17 @@ write, or the run fails. No ClickHouse is needed.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 import uuid
 
-from sandbox.lms.paths import REPO_ROOT, add_to_sys_path
-
-BENCH_DIR = REPO_ROOT / ".sandbox" / "bench"
+from benchmarks._sandbox_django import setup_sandbox_django
+from sandbox.lms.paths import add_to_sys_path
 
 
 def setup_django() -> None:
     """Sandbox settings on a fresh SQLite file, the user_profile sink on, Celery eager."""
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    db_file = BENCH_DIR / "profile_save.sqlite3"
-    db_file.unlink(missing_ok=True)
-    os.environ.update(
-        {
-            "ASPECTS_SANDBOX_DIR": str(BENCH_DIR),
-            "ASPECTS_SANDBOX_DB": str(db_file),
-            "ASPECTS_SANDBOX_SINKS_ENABLED": "1",
-            "ASPECTS_SANDBOX_CELERY_EAGER": "1",
-            "DJANGO_SETTINGS_MODULE": "sandbox.lms.settings",
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    setup_sandbox_django("profile_save.sqlite3", sinks_enabled=True)
 
 
 def per_call_us(action, calls: int, atomic: bool) -> float:

@@ -42,11 +42,18 @@ DEFAULTS: dict[str, t.Any] = {
     # Images.
     "DOCKER_IMAGE_CLICKHOUSE": "docker.io/clickhouse/clickhouse-server:25.8",
     # Built by `tutor images build aspects-superset` (upstream Superset + ClickHouse driver).
+    # The same Superset release as the test tier's virtualenv (requirements/superset.txt).
     "DOCKER_IMAGE_SUPERSET": (
-        "{{ DOCKER_REGISTRY }}tutor-aspects/superset:6.0.0-{{ ASPECTS_VERSION }}"
+        "{{ DOCKER_REGISTRY }}tutor-aspects/superset:6.1.0-{{ ASPECTS_VERSION }}"
     ),
-    "SUPERSET_BASE_IMAGE": "docker.io/apache/superset:6.0.0",
-    "SUPERSET_EXTRA_PIP_REQUIREMENTS": ["clickhouse-connect>=0.8"],
+    "SUPERSET_BASE_IMAGE": "docker.io/apache/superset:6.1.0",
+    # clickhouse-connect: the ClickHouse dialect; PyMySQL: the LMS MySQL as metadata database;
+    # cachetools: every engine spec fails to load without it.
+    "SUPERSET_EXTRA_PIP_REQUIREMENTS": [
+        "clickhouse-connect>=0.8",
+        "pymysql>=1.1",
+        "cachetools",
+    ],
     "DOCKER_IMAGE_RALPH": "docker.io/fundocker/ralph:5.1.0",
     "DOCKER_IMAGE_VECTOR": "docker.io/timberio/vector:0.49.0-debian",
     # In-platform app: "" installs it from the plugin's own files; any pip spec replaces that.
@@ -82,9 +89,21 @@ DEFAULTS: dict[str, t.Any] = {
     "SUPERSET_URL": (
         "{% if ENABLE_HTTPS %}https{% else %}http{% endif %}://{{ ASPECTS_SUPERSET_HOST }}/"
     ),
-    # Metadata database; the default lives on the superset data volume. Set a MySQL/PostgreSQL
-    # SQLAlchemy URI for production (the file holds it; job command lines never do).
-    "SUPERSET_DB_URI": "sqlite:////app/superset_home/superset.db",
+    # Metadata database: "mysql" (a database of its own on the LMS's MySQL, created by the init
+    # job) or "sqlite" (a file on the superset data volume). SUPERSET_DB_URI, when set, wins
+    # (any SQLAlchemy URI; the config file holds it, job command lines never do).
+    "SUPERSET_METADATA_DB": "mysql",
+    "SUPERSET_MYSQL_DATABASE": "superset",
+    "SUPERSET_MYSQL_USERNAME": "superset",
+    "SUPERSET_SQLITE_PATH": "/app/superset_home/superset.db",
+    "SUPERSET_DB_URI": "",
+    # Caches and Celery on Tutor's Redis (databases apart from the LMS's 0 and 1).
+    "SUPERSET_CACHE_REDIS_DB": 3,
+    "SUPERSET_CELERY_REDIS_DB": 4,
+    # Embedding: the guest-token JWT audience (the LMS signs tokens for it) and origins allowed
+    # to frame Superset beyond the LMS and CMS (e.g. a dev LMS at http://local.openedx.io:8000).
+    "SUPERSET_GUEST_TOKEN_JWT_AUDIENCE": "aspects",
+    "SUPERSET_EXTRA_FRAME_ORIGINS": [],
     "SUPERSET_ADMIN_USER": "aspects_admin",
     "SUPERSET_LMS_USER": "aspects_lms",
     "SUPERSET_K8S_VOLUME_SIZE": "1Gi",
@@ -118,6 +137,8 @@ UNIQUE: dict[str, str] = {
     "CLICKHOUSE_RALPH_PASSWORD": "{{ 24|random_string }}",
     "CLICKHOUSE_VECTOR_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_SECRET_KEY": "{{ 48|random_string }}",
+    "SUPERSET_GUEST_TOKEN_JWT_SECRET": "{{ 48|random_string }}",
+    "SUPERSET_MYSQL_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_ADMIN_PASSWORD": "{{ 24|random_string }}",
     "SUPERSET_LMS_PASSWORD": "{{ 24|random_string }}",
     "RALPH_ADMIN_PASSWORD": "{{ 24|random_string }}",

@@ -40,12 +40,20 @@ def superset_lms_email(config: Config) -> str:
     return f"{config['ASPECTS_SUPERSET_LMS_USER']}@{config['LMS_HOST']}"
 
 
+def superset_metadata_db_kind(config: Config) -> str:
+    """What the init job prepares: "mysql" (database and user), or "" (nothing to create)."""
+    if config["ASPECTS_SUPERSET_DB_URI"]:
+        return ""
+    return "mysql" if config["ASPECTS_SUPERSET_METADATA_DB"] == "mysql" else ""
+
+
 DERIVED: dict[str, t.Callable[[Config], str]] = {
     "ASPECTS_CLICKHOUSE_URL": clickhouse_url,
     "ASPECTS_SUPERSET_INTERNAL_URL": superset_internal_url,
     "ASPECTS_RALPH_XAPI_URL": ralph_xapi_url,
     "ASPECTS_SUPERSET_ADMIN_EMAIL": superset_admin_email,
     "ASPECTS_SUPERSET_LMS_EMAIL": superset_lms_email,
+    "ASPECTS_SUPERSET_METADATA_DB_KIND": superset_metadata_db_kind,
 }
 
 

@@ -81,6 +81,8 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         "internal_service_url": derived.superset_internal_url(config),
         "username": config["ASPECTS_SUPERSET_LMS_USER"],
         "password": config["ASPECTS_SUPERSET_LMS_PASSWORD"],
+        "guest_token_jwt_secret": config["ASPECTS_SUPERSET_GUEST_TOKEN_JWT_SECRET"],
+        "guest_token_jwt_audience": config["ASPECTS_SUPERSET_GUEST_TOKEN_JWT_AUDIENCE"],
     }
     lines = [
         '# Aspects (tutor-aspects): ClickHouse event sinks and the Superset "Reports" tab.',

@@ -18,7 +18,7 @@ import os
 
 from tutor import hooks
 
-from . import commands, config, openedx_settings, service_env, templating
+from . import commands, config, openedx_settings, service_env, superset_settings, templating
 from .__about__ import __version__
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,7 +39,9 @@ hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(TEMPLATES_ROOT)
 # One target: apps/, build/ and jobs/ all land in env/plugins/aspects/.
 hooks.Filters.ENV_TEMPLATE_TARGETS.add_item(("aspects/", "plugins"))
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(templating.FILTERS + service_env.FILTERS)
-hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(openedx_settings.VARIABLES + service_env.VARIABLES)
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items(
+    openedx_settings.VARIABLES + service_env.VARIABLES + superset_settings.VARIABLES
+)
 
 
 @hooks.Filters.IS_FILE_RENDERED.add()

@@ -17,6 +17,8 @@ from .templating import compose_scalar, yaml_scalar
 
 SECRET_NAME = "aspects-secrets"
 SUPERSET_CONFIG_PATH = "/app/aspects/superset_config.py"
+#: The asset bundle (templates/aspects/apps/superset/assets.json) inside the superset job.
+SUPERSET_ASSETS_PATH = "/app/aspects-assets/assets.json"
 
 # Environment variable -> config key (or derived value, see derived.py), per service or job.
 ENVIRONMENTS: dict[str, dict[str, str]] = {
@@ -53,6 +55,17 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
         "SUPERSET_LMS_USER": "ASPECTS_SUPERSET_LMS_USER",
         "SUPERSET_LMS_PASSWORD": "ASPECTS_SUPERSET_LMS_PASSWORD",
         "SUPERSET_LMS_EMAIL": "ASPECTS_SUPERSET_LMS_EMAIL",
+        # The asset bundle's ClickHouse connection password (never in the bundle itself).
+        "ASPECTS_CLICKHOUSE_SUPERSET_PASSWORD": "ASPECTS_CLICKHOUSE_SUPERSET_PASSWORD",
+        # Metadata database on the LMS's MySQL: created by the job with MySQL's root account.
+        "ASPECTS_SUPERSET_METADATA_DB": "ASPECTS_SUPERSET_METADATA_DB_KIND",
+        "ASPECTS_SUPERSET_MYSQL_DATABASE": "ASPECTS_SUPERSET_MYSQL_DATABASE",
+        "ASPECTS_SUPERSET_MYSQL_USERNAME": "ASPECTS_SUPERSET_MYSQL_USERNAME",
+        "ASPECTS_SUPERSET_MYSQL_PASSWORD": "ASPECTS_SUPERSET_MYSQL_PASSWORD",
+        "ASPECTS_MYSQL_HOST": "MYSQL_HOST",
+        "ASPECTS_MYSQL_PORT": "MYSQL_PORT",
+        "ASPECTS_MYSQL_ROOT_USERNAME": "MYSQL_ROOT_USERNAME",
+        "ASPECTS_MYSQL_ROOT_PASSWORD": "MYSQL_ROOT_PASSWORD",
     },
     # Ralph's own settings, plus the accounts its start script writes to the auth file.
     "ralph": {
@@ -80,7 +93,10 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
 CONSTANTS: dict[str, dict[str, str]] = {
     "clickhouse": {"CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT": "1"},
     "superset": {"SUPERSET_CONFIG_PATH": SUPERSET_CONFIG_PATH},
-    "superset_job": {"SUPERSET_CONFIG_PATH": SUPERSET_CONFIG_PATH},
+    "superset_job": {
+        "SUPERSET_CONFIG_PATH": SUPERSET_CONFIG_PATH,
+        "ASPECTS_SUPERSET_ASSETS": SUPERSET_ASSETS_PATH,
+    },
     "ralph": {"RALPH_AUTH_FILE": "/tmp/ralph/auth.json", "RALPH_RUNSERVER_BACKEND": "clickhouse"},
 }
 

@@ -1,7 +1,7 @@
 """Django app config, registered in the LMS and CMS through edx-django-utils plugin entry points."""
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginSettings, PluginSignals
+from edx_django_utils.plugins.constants import PluginSettings, PluginSignals, PluginURLs
 
 LMS = "lms.djangoapp"
 CMS = "cms.djangoapp"
@@ -35,18 +35,29 @@ def _settings_config() -> dict:
     return {LMS: paths, CMS: paths}
 
 
+def _urls_config() -> dict:
+    """``/aspects/...`` in the LMS and CMS (edx-platform includes plugin URLs this way)."""
+    urls = {
+        PluginURLs.NAMESPACE: "aspects_platform",
+        PluginURLs.REGEX: r"^aspects/",
+        PluginURLs.RELATIVE_PATH: "urls",
+    }
+    return {LMS: urls, CMS: urls}
+
+
 def _signals_config() -> dict:
     return {PluginSignals.RELATIVE_PATH: "signals", PluginSignals.RECEIVERS: PLATFORM_RECEIVERS}
 
 
 class AspectsPlatformConfig(AppConfig):
-    """ClickHouse event sinks and the ``dump_data_to_clickhouse`` command."""
+    """ClickHouse event sinks, ``dump_data_to_clickhouse`` and the Reports endpoints."""
 
     name = "aspects_platform"
     verbose_name = "Aspects"
     default_auto_field = "django.db.models.BigAutoField"
 
     plugin_app = {
+        PluginURLs.CONFIG: _urls_config(),
         PluginSettings.CONFIG: _settings_config(),
         PluginSignals.CONFIG: {LMS: _signals_config(), CMS: _signals_config()},
     }

@@ -14,9 +14,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.templatetags.static import static
 from openedx_filters import PipelineStep
 
 from aspects_platform.dashboards import dashboard_links, superset_url
+from aspects_platform.views import guest_token_path, show_dashboard_link
 
 TAB_ID = "aspects"
 TAB_TITLE = "Reports"
@@ -24,6 +26,9 @@ TAB_TITLE = "Reports"
 TAB_SORT_ORDER = 120
 #: The legacy dashboard renders ``<template_path_prefix><section_key>.html`` (Mako).
 TEMPLATE_PATH_PREFIX = "/instructor_dashboard/"
+#: The pinned Superset Embedded SDK and our embedding script (the app's static files).
+SDK_STATIC_PATH = "aspects_platform/vendor/superset-embedded-sdk-0.4.0.js"
+EMBED_STATIC_PATH = "aspects_platform/js/embed_dashboards.js"
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +89,8 @@ class AddSupersetTab(PipelineStep):
     """Legacy Instructor Dashboard (``...instructor.dashboard.render.started.v1``): add a section.
 
     The LMS renders ``instructor_dashboard/aspects.html`` (shipped in this app's ``templates``
-    directory, which ``settings.common`` adds to ``MAKO_TEMPLATE_DIRS_BASE``).
+    directory, which ``settings.common`` adds to ``MAKO_TEMPLATE_DIRS_BASE``): each dashboard,
+    in the user's language when Superset has a copy in it, embedded with the Embedded SDK.
     """
 
     @returns_its_arguments_on_error
@@ -93,12 +99,17 @@ class AddSupersetTab(PipelineStep):
         base_url = superset_url()
         sections = list(context.get("sections") or [])
         if base_url and not any(section.get("section_key") == TAB_ID for section in sections):
+            course_id = course_id_of(context)
             sections.append(
                 {
                     "section_key": TAB_ID,
                     "section_display_name": TAB_TITLE,
-                    "course_id": course_id_of(context),
+                    "course_id": course_id,
                     "superset_url": base_url,
+                    "superset_guest_token_url": guest_token_path(course_id),
+                    "superset_sdk_url": static(SDK_STATIC_PATH),
+                    "embed_script_url": static(EMBED_STATIC_PATH),
+                    "show_dashboard_link": show_dashboard_link(),
                     "dashboards": dashboard_links(base_url),
                     "template_path_prefix": TEMPLATE_PATH_PREFIX,
                 }

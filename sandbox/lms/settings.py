@@ -12,7 +12,7 @@ import os
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
-from sandbox.lms.paths import add_to_sys_path, data_dir, database_path
+from sandbox.lms.paths import EDX_PLATFORM_ROOT, add_to_sys_path, data_dir, database_path
 
 add_to_sys_path()
 
@@ -43,6 +43,7 @@ ROOT_URLCONF = "sandbox.lms.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SANDBOX_DATA_DIR = data_dir()
 LMS_ROOT_URL = "http://localhost:8000"
+STATIC_URL = "/static/"
 # As lms/envs/common.py: one login at a time (the profile is saved on every login/logout).
 FEATURES = {"CUSTOM_COURSES_EDX": False, "PREVENT_CONCURRENT_LOGINS": True}
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.staticfiles",
     "waffle",
     "common.djangoapps.student.apps.StudentConfig",
     "openedx.core.djangoapps.external_user_ids.apps.ExternalUserIDConfig",
@@ -79,8 +81,10 @@ if SANDBOX_PLUGINS_ENABLED:
 if any(app.startswith("event_routing_backends") for app in INSTALLED_APPS):
     INSTALLED_APPS += ["celery_utils", "eventtracking.django.apps.EventTrackingConfig"]
 
+# As lms/envs/common.py: the request's language is the user's (LocaleMiddleware activates it).
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "waffle.middleware.WaffleMiddleware",
 ]
@@ -135,6 +139,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CLEAR_REQUEST_CACHE_ON_TASK_COMPLETION = True
 RETIREMENT_SERVICE_WORKER_USERNAME = "RETIREMENT_SERVICE_USER"
 
+# Mako templates, as lms/envs/common.py: the platform's own, then what plugins append.
+MAKO_TEMPLATE_DIRS_BASE = [EDX_PLATFORM_ROOT / "lms" / "templates"]
+
 # Plugin defaults first (as common.py does), then the sandbox's values (as production.py does).
 if SANDBOX_PLUGINS_ENABLED:
     add_plugins(__name__, ProjectType.LMS, SettingsType.COMMON)
@@ -180,3 +187,27 @@ EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED = _SINKS_ON
 EVENT_SINK_CLICKHOUSE_TAG_ENABLED = _SINKS_ON
 EVENT_SINK_CLICKHOUSE_TAXONOMY_ENABLED = _SINKS_ON
 EVENT_SINK_CLICKHOUSE_OBJECT_TAG_ENABLED = _SINKS_ON
+
+# The Reports tab (legacy Instructor Dashboard at /courses/<course>/instructor), as the Tutor
+# plugin configures it. No ASPECTS_SANDBOX_SUPERSET_URL: no tab. The guest-token secret and
+# audience come from the environment (never a command line).
+OPEN_EDX_FILTERS_CONFIG = {
+    "org.openedx.learning.instructor.dashboard.render.started.v1": {
+        "fail_silently": True,
+        "pipeline": ["aspects_platform.filters.AddSupersetTab"],
+    },
+    "org.openedx.learning.instructor.dashboard.tabs.requested.v1": {
+        "fail_silently": True,
+        "pipeline": ["aspects_platform.filters.AddSupersetTabToInstructorDashboard"],
+    },
+}
+SUPERSET_CONFIG = {
+    "service_url": os.environ.get("ASPECTS_SANDBOX_SUPERSET_URL", ""),
+    "internal_service_url": os.environ.get("ASPECTS_SANDBOX_SUPERSET_URL", ""),
+    "username": "",
+    "password": "",
+    "guest_token_jwt_secret": os.environ.get("ASPECTS_SANDBOX_SUPERSET_GUEST_TOKEN_JWT_SECRET", ""),
+    "guest_token_jwt_audience": os.environ.get(
+        "ASPECTS_SANDBOX_SUPERSET_GUEST_TOKEN_JWT_AUDIENCE", "aspects"
+    ),
+}

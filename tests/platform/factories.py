@@ -85,6 +85,17 @@ def build_course(org: str = "OrgX", number: str = "C1", run: str = "2026", publi
     return key
 
 
+def published_empty_course(key: CourseLocator, display_name: str | None = None) -> CourseLocator:
+    """A published course with no content, created as Studio does, without a ClickHouse dump."""
+    store = modulestore()
+    fields = {"display_name": display_name} if display_name else None
+    with SignalHandler.course_published.for_state(is_enabled=False):
+        with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key):
+            store.create_course(key.org, key.course, key.run, USER_ID, fields=fields)
+        publish_course(key)
+    return key
+
+
 def publish_course(course_key) -> None:
     """Publish the whole course (Studio's publish of the course root): one COURSE_PUBLISHED."""
     modulestore().publish(course_key.make_usage_key("course", "course"), USER_ID)

@@ -14,6 +14,7 @@ import pytest
 from aspects_platform import dashboards, filters
 from aspects_platform.settings import common, production
 from django.test import override_settings
+from django.utils import translation
 from opaque_keys.edx.keys import CourseKey
 from openedx_filters.learning.filters import (
     InstructorDashboardRenderStarted,
@@ -112,17 +113,16 @@ STRICT_OTHER_PLUGIN = {
 
 @pytest.mark.parametrize("strict", [False, True], ids=["our-entries", "strict-other-plugin"])
 def test_a_failing_step_leaves_the_dashboard_as_it_was(strict, caplog):
-    """A dashboard entry without ``slug`` makes our step fail: logged, dashboard unchanged."""
+    """A dashboard list that is not a list makes our step fail: logged, dashboard unchanged."""
     config = filters_config()
     if strict:
         config = {name: dict(entry) for name, entry in config.items()}
         for name, entry in STRICT_OTHER_PLUGIN.items():
             config[name] = {**entry, "pipeline": list(config[name]["pipeline"])}
-    broken_dashboards = [{"name": "No slug", "uuid": "1d6bf904-f53f-47fd-b1c9-6cd7e284d286"}]
     with override_settings(
         OPEN_EDX_FILTERS_CONFIG=config,
         SUPERSET_CONFIG=dict(SUPERSET),
-        ASPECTS_INSTRUCTOR_DASHBOARDS=broken_dashboards,
+        ASPECTS_INSTRUCTOR_DASHBOARDS=5,
     ):
         with caplog.at_level(logging.ERROR):
             context, template_name = run_legacy(legacy_context())
@@ -131,7 +131,35 @@ def test_a_failing_step_leaves_the_dashboard_as_it_was(strict, caplog):
     assert template_name == TEMPLATE_NAME
     # The MFE step does not read the dashboards: it still adds its tab.
     assert [tab["tab_id"] for tab in tabs] == ["course_info", "aspects"]
-    assert "KeyError" in caplog.text and "slug" in caplog.text
+    assert "TypeError" in caplog.text and "AddSupersetTab failed" in caplog.text
+
+
+def test_a_dashboard_entry_without_slug_is_logged_and_left_out(reports_settings, caplog):
+    entries = [{"name": "No slug", "uuid": "1d6bf904-f53f-47fd-b1c9-6cd7e284d286"}]
+    entries += common.defaults()["ASPECTS_INSTRUCTOR_DASHBOARDS"]
+    with override_settings(ASPECTS_INSTRUCTOR_DASHBOARDS=entries):
+        with caplog.at_level(logging.ERROR):
+            context, _ = run_legacy(legacy_context())
+    section = context["sections"][-1]
+    assert [d["slug"] for d in section["dashboards"]] == [
+        "course-dashboard",
+        "individual-learner",
+        "learner-groups",
+    ]
+    assert "Configuration error: ASPECTS_INSTRUCTOR_DASHBOARDS[0] has no slug" in caplog.text
+
+
+def test_legacy_section_uses_the_users_language_copy(reports_settings):
+    with override_settings(SUPERSET_DASHBOARD_LOCALES=["en", "fr_CA", "fr"]):
+        with translation.override("fr-ca"):
+            canadian, _ = run_legacy(legacy_context())
+        with translation.override("de"):
+            german, _ = run_legacy(legacy_context())
+    first = canadian["sections"][-1]["dashboards"][0]
+    assert first["slug"] == "course-dashboard-fr_CA"
+    assert first["uuid"] == dashboards.locale_uuid("c0e64194-33d1-4d5a-8c10-4f51530c5ee9", "fr_CA")
+    assert first["url"] == "https://superset.example.org/superset/dashboard/course-dashboard-fr_CA/"
+    assert german["sections"][-1]["dashboards"][0]["slug"] == "course-dashboard"
 
 
 def test_mfe_tab_is_appended_after_existing_tabs(reports_settings):
@@ -172,6 +200,14 @@ def test_legacy_section_lists_the_dashboards(reports_settings):
     assert section["course_id"] == "course-v1:OpenedX+DemoX+Demo_Course"
     assert section["superset_url"] == "https://superset.example.org/"
     assert section["template_path_prefix"] == "/instructor_dashboard/"
+    assert section["superset_guest_token_url"] == (
+        "/aspects/superset_guest_token/course-v1:OpenedX+DemoX+Demo_Course/"
+    )
+    assert section["superset_sdk_url"] == (
+        "/static/aspects_platform/vendor/superset-embedded-sdk-0.4.0.js"
+    )
+    assert section["embed_script_url"] == "/static/aspects_platform/js/embed_dashboards.js"
+    assert section["show_dashboard_link"] is True
     assert section["dashboards"] == [
         {
             "name": "Course Dashboard",
@@ -232,13 +268,26 @@ def render_section(section: dict) -> str:
     return lookup.get_template(path).render(section_data=section)
 
 
-def test_mako_section_links_every_dashboard(reports_settings):
+def test_mako_section_embeds_and_links_every_dashboard(reports_settings):
     context, _ = run_legacy(legacy_context())
     html = render_section(context["sections"][-1])
-    for slug in ("course-dashboard", "individual-learner", "learner-groups"):
-        assert f'href="https://superset.example.org/superset/dashboard/{slug}/"' in html
-    assert ">At-Risk Learners Dashboard</a>" in html
+    for board in common.DEFAULT_INSTRUCTOR_DASHBOARDS:
+        assert f'href="https://superset.example.org/superset/dashboard/{board["slug"]}/"' in html
+        assert (
+            f'<div class="aspects-dashboard-embed" data-dashboard-uuid="{board["uuid"]}">' in html
+        )
+    assert ">At-Risk Learners Dashboard</h4>" in html
     assert 'data-course-id="course-v1:OpenedX+DemoX+Demo_Course"' in html
+    assert 'data-superset-url="https://superset.example.org/"' in html
+    assert (
+        'data-guest-token-url="/aspects/superset_guest_token/course-v1:OpenedX+DemoX+Demo_Course/"'
+        in html
+    )
+    sdk = '<script src="/static/aspects_platform/vendor/superset-embedded-sdk-0.4.0.js"></script>'
+    assert sdk in html and "unpkg" not in html and "jsdelivr" not in html
+    with override_settings(SUPERSET_SHOW_INSTRUCTOR_DASHBOARD_LINK=False):
+        context, _ = run_legacy(legacy_context())
+    assert "href=" not in render_section(context["sections"][-1])
 
 
 def test_mako_section_escapes_names_and_slugs():

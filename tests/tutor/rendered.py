@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -22,6 +23,7 @@ SECRET_KEYS = (
     "ASPECTS_SUPERSET_SECRET_KEY",
     "ASPECTS_SUPERSET_ADMIN_PASSWORD",
     "ASPECTS_SUPERSET_LMS_PASSWORD",
+    "ASPECTS_SUPERSET_GUEST_TOKEN_JWT_SECRET",
     "ASPECTS_RALPH_ADMIN_PASSWORD",
     "ASPECTS_RALPH_LMS_PASSWORD",
 )
@@ -116,3 +118,17 @@ def run_settings(code: str, namespace: dict[str, Any] | None = None) -> dict[str
     exec(compile(code, "settings.py", "exec"), scope)  # noqa: S102 (our rendered settings)
     scope.pop("__builtins__", None)
     return scope
+
+
+def literal_assignments(code: str) -> dict[str, Any]:
+    """Top-level ``NAME = <literal>`` of a Python file (what does not need Superset to run)."""
+    values = {}
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    values[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+    return values

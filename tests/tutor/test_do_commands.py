@@ -380,7 +380,7 @@ def test_import_superset_assets_reruns_the_superset_init_task(
     _, service, script = run_job(sandbox, "import-superset-assets")
     assert service == "superset"
     assert script == init_scripts["superset"]
-    assert "superset init" in script
+    assert "ImportAssetsCommand" in script
 
 
 def test_jobs_run_in_the_dev_project_too(sandbox: TutorSandbox) -> None:

@@ -76,7 +76,8 @@ def test_kustomization_lists_our_files(rendered: Rendered) -> None:
     kustomization = rendered.yaml("kustomization.yml")
     assert SECRETS_FILE in kustomization["resources"]
     generators = {item["name"]: item for item in kustomization["configMapGenerator"]}
-    for name in ("aspects-clickhouse-config", "aspects-clickhouse-users", "aspects-ralph-config"):
+    names = ("aspects-clickhouse-config", "aspects-clickhouse-users", "aspects-ralph-config")
+    for name in (*names, "aspects-superset-assets"):
         for path in generators[name]["files"]:
             assert (rendered.env / path).is_file(), path
     configmaps = {

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.tutor.conftest import AWKWARD_PASSWORD, PIP_SPEC
-from tests.tutor.rendered import Rendered, run_settings
+from tests.tutor.rendered import Rendered, literal_assignments, run_settings
 
 SETTINGS_FILES = [
     "apps/openedx/settings/lms/production.py",
@@ -62,7 +62,11 @@ def test_backend_and_superset_settings(rendered: Rendered) -> None:
         "internal_service_url": "http://superset:8088/",
         "username": config["ASPECTS_SUPERSET_LMS_USER"],
         "password": config["ASPECTS_SUPERSET_LMS_PASSWORD"],
+        "guest_token_jwt_secret": config["ASPECTS_SUPERSET_GUEST_TOKEN_JWT_SECRET"],
+        "guest_token_jwt_audience": "aspects",
     }
+    # A generated secret, as long as Superset's own SECRET_KEY.
+    assert len(config["ASPECTS_SUPERSET_GUEST_TOKEN_JWT_SECRET"]) == 48
     assert settings["EVENT_SINK_CLICKHOUSE_PII_MODELS"] == ["user_profile", "external_id"]
     assert settings["SUPERSET_DASHBOARD_LOCALES"] == ["en"]
     assert settings["SUPERSET_EXTRA_FILTERS_FORMAT"] == []
@@ -219,10 +223,13 @@ def test_dockerfile_installs_the_pip_spec_instead(rendered_all_off: Rendered) ->
 
 
 def test_superset_config_holds_its_settings(rendered: Rendered) -> None:
+    # The literal part; the rest imports superset.config (see test_superset_rendering.py).
     config = rendered.config()
-    settings = run_settings(rendered.text("plugins/aspects/apps/superset/superset_config.py"))
+    settings = literal_assignments(
+        rendered.text("plugins/aspects/apps/superset/superset_config.py")
+    )
     assert settings["SECRET_KEY"] == config["ASPECTS_SUPERSET_SECRET_KEY"]
-    assert settings["SQLALCHEMY_DATABASE_URI"] == config["ASPECTS_SUPERSET_DB_URI"]
+    assert settings["SQLALCHEMY_DATABASE_URI"].startswith("mysql+pymysql://")
     assert settings["FEATURE_FLAGS"]["EMBEDDED_SUPERSET"] is True
 
 

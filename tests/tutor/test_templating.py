@@ -7,6 +7,7 @@ import json
 
 import pytest
 import yaml
+from tutor import config as tutor_config
 
 from tutoraspects import config, derived, service_env
 from tutoraspects.templating import compose_scalar, python_literal, yaml_scalar
@@ -75,5 +76,7 @@ def test_derived_urls() -> None:
 def test_every_environment_entry_names_a_config_key_or_a_derived_value() -> None:
     known = {key for key, _ in config.prefixed({**config.DEFAULTS, **config.UNIQUE})}
     known |= set(derived.DERIVED)
+    # Tutor's own keys (e.g. MYSQL_ROOT_PASSWORD for the Superset metadata database).
+    known |= set(tutor_config.get_defaults()) | set(tutor_config.get_base())
     used = {key for variables in service_env.ENVIRONMENTS.values() for key in variables.values()}
     assert used - known == set()

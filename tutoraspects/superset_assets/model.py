@@ -47,6 +47,8 @@ class Dataset:
     columns: tuple[Column, ...]
     description: str = ""
     main_dttm_col: str | None = None
+    #: The database Superset runs the query in (its "schema"): reporting, event_sink or xapi.
+    database: str = "reporting"
 
     @property
     def uuid(self) -> str:

@@ -103,12 +103,17 @@ def defaults() -> dict[str, Any]:
         "EVENT_SINK_CLICKHOUSE_RETRY_BACKOFF_MAX_SECS": 600.0,
         "EVENT_SINK_CLICKHOUSE_MAX_RETRIES": 20,
         # Reports tab: no service_url means no tab (never a link to nowhere).
+        # Guest tokens are signed with Superset's GUEST_TOKEN_JWT_SECRET/AUDIENCE (the Tutor
+        # plugin sets both); no secret: the token endpoint answers 503.
         "SUPERSET_CONFIG": {
             "service_url": "",
             "internal_service_url": "",
             "username": "",
             "password": "",
+            "guest_token_jwt_secret": "",
+            "guest_token_jwt_audience": "aspects",
         },
+        "SUPERSET_SHOW_INSTRUCTOR_DASHBOARD_LINK": True,
         "ASPECTS_INSTRUCTOR_DASHBOARDS": [dict(d) for d in DEFAULT_INSTRUCTOR_DASHBOARDS],
         "SUPERSET_EXTRA_FILTERS_FORMAT": [],
         "SUPERSET_DASHBOARD_LOCALES": ["en"],

@@ -5,6 +5,8 @@ change saves and which signals and openedx-events it sends, in the same order) a
 common/djangoapps/student/models/user.py (profile ``meta`` and ``enforce_single_login``).
 Enrollment tracking events are emitted as ``emit_event`` does; segment events, filters' pipelines,
 caches and course modes are left out.
+``CourseAccessRole`` (with its ``NoneToEmptyManager``) mirrors the model of the same name in
+``common/djangoapps/student/models/user.py`` (``common.djangoapps.student.roles`` reads it).
 The retired-username/email helpers mirror ``common/djangoapps/student/models/user.py``: the
 same names, the same ``user_util`` hashing with ``RETIRED_USER_SALTS`` (newest salt last).
 """
@@ -21,6 +23,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import models
 from django.dispatch import receiver
+from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx_events.learning.data import (
@@ -399,6 +402,51 @@ class CourseEnrollment(models.Model):
             mode=self.mode,
             is_active=self.is_active,
             creation_date=self.created,
+        )
+
+
+class NoneToEmptyQuerySet(models.query.QuerySet):
+    """Filters on ``field=None`` become ``field=<the field's Empty value>`` (CourseKeyField)."""
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        for field in self.model._meta.get_fields():
+            direct = not field.auto_created or field.concrete
+            if direct and hasattr(field, "Empty"):
+                for suffix in ("", "_exact"):
+                    key = f"{field.name}{suffix}"
+                    if key in kwargs and kwargs[key] is None:
+                        kwargs[key] = field.Empty
+        return super()._filter_or_exclude(negate, args, kwargs)
+
+
+class NoneToEmptyManager(models.Manager):
+    """A manager whose querysets are ``NoneToEmptyQuerySet``."""
+
+    def get_queryset(self):
+        return NoneToEmptyQuerySet(self.model, using=self._db)
+
+
+class CourseAccessRole(models.Model):
+    """A user's role in a course (``course_id`` set), in a whole org (``course_id`` empty) or
+    global (``org`` and ``course_id`` empty). Read by ``common.djangoapps.student.roles``."""
+
+    class Meta:
+        app_label = "student"
+        unique_together = ("user", "org", "course_id", "role")
+
+    objects = NoneToEmptyManager()
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    # Blank org: a global role (e.g. course creator).
+    org = models.CharField(max_length=64, db_index=True, blank=True)
+    # Blank course_id: the role holds for every course of the org.
+    course_id = CourseKeyField(max_length=255, db_index=True, blank=True)
+    role = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return (
+            f"[CourseAccessRole] user: {self.user.username}   role: {self.role}   "
+            f"org: {self.org}   course: {self.course_id}"
         )
 
 

@@ -1,0 +1,127 @@
+"""Browser tier: the sandbox LMS served on 127.0.0.1, driven in Debian's headless Chromium.
+
+Every test here carries the ``browser`` marker. Playwright drives ``/usr/bin/chromium`` (or
+``$ASPECTS_TEST_CHROMIUM``) with the launch flags that work as root in a container, a fresh
+profile per test. The LMS runs in this process (Django's live server on a port chosen up
+front, so that Superset can be told the LMS origin before it starts) on the same host name as
+Superset: the browser then treats both as one site (the iframe keeps its storage).
+Screenshots go to ``test-artifacts/browser/`` at the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.clickhouse_server.process import HOST, free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+#: The LMS's port, fixed before any server starts (Superset's frame-ancestors need it).
+LMS_PORT = free_port()
+LMS_ORIGIN = f"http://{HOST}:{LMS_PORT}"
+
+
+def pytest_configure(config) -> None:
+    """The sandbox LMS's test settings, as the platform tier uses them.
+
+    Playwright's sync API runs an event loop in the test's thread; the ORM calls made there
+    (fixtures, the test) are still synchronous, which Django must be told.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.platform.settings")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser is in the ``browser`` tier."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (``apt-get install chromium``) or ``$ASPECTS_TEST_CHROMIUM``."""
+    path = os.environ.get("ASPECTS_TEST_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        pytest.fail(
+            "Chromium not found: install Debian's package (apt-get install chromium) or set "
+            "ASPECTS_TEST_CHROMIUM to its executable"
+        )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def sinks_off(settings) -> None:
+    """No ClickHouse in this tier: every sink switched off (logins save profiles)."""
+    from aspects_platform.settings.common import RETIREMENT_SWITCH_NAME, SINK_SWITCH_NAMES
+
+    for name in (*SINK_SWITCH_NAMES, RETIREMENT_SWITCH_NAME):
+        setattr(settings, f"EVENT_SINK_CLICKHOUSE_{name.upper()}_ENABLED", False)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    """A headless Chromium driven by Playwright (sync API)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def lms(transactional_db) -> Iterator[str]:
+    """The sandbox LMS on ``LMS_ORIGIN`` (static files served), for this test's data."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(f"{HOST}:{LMS_PORT}")
+    try:
+        yield LMS_ORIGIN
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where this tier keeps its screenshots."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def login_cookie(lms: str):
+    """``login_cookie(user)``: a session cookie of ``user`` for the LMS (a Django login)."""
+    from django.conf import settings
+    from django.test import Client
+
+    def cookie(user) -> dict:
+        client = Client()
+        client.force_login(user)
+        name = settings.SESSION_COOKIE_NAME
+        return {"name": name, "value": client.cookies[name].value, "url": lms}
+
+    return cookie
