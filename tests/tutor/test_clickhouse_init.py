@@ -34,7 +34,13 @@ def test_init_script_applies_the_schema_with_the_job_environment(
     if clickhouse.is_embedded:
         # The embedded engine has no access management (CREATE USER is refused): the service
         # users and grants are exercised only against a real server (ASPECTS_TEST_CLICKHOUSE_URL).
-        for service in ("LMS", "SUPERSET", "RALPH"):
+        services = [
+            name.removeprefix("ASPECTS_CLICKHOUSE_").removesuffix("_USER")
+            for name in env
+            if name.startswith("ASPECTS_CLICKHOUSE_") and name.endswith("_USER")
+        ]
+        assert {"LMS", "SUPERSET", "RALPH"} <= set(services), services
+        for service in set(services) - {"ADMIN"}:
             del (
                 env[f"ASPECTS_CLICKHOUSE_{service}_USER"],
                 env[f"ASPECTS_CLICKHOUSE_{service}_PASSWORD"],
