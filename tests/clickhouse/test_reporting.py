@@ -237,3 +237,31 @@ def test_instructor_content_matches_the_configured_dashboards_and_its_datasets()
     placed = [key for board in instructor.DASHBOARDS for row in board.rows for key in row]
     assert sorted(placed) == sorted(chart.key for chart in instructor.CHARTS)
     assert all(board.embedded and board.allow_translations for board in instructor.DASHBOARDS)
+
+
+def test_the_pseudonym_key_is_in_no_statement_log_or_ddl_and_is_never_replaced(reporting):
+    target, client, _ = reporting
+    table = f"`{target.reporting_database}`.pseudonym_key"
+    (key,) = client.query(f"SELECT key FROM {table}").result_rows[0]
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert apply_migrations(client, target.schema) == []  # a re-run keeps it
+    from aspects_platform.clickhouse.pseudonyms import ensure_pseudonym_key
+
+    assert ensure_pseudonym_key(client, target.schema) is False
+    assert client.query(f"SELECT key FROM {table}").result_rows == [(key,)]
+    client.command("SYSTEM FLUSH LOGS")
+    logged = client.query(
+        "SELECT count() FROM system.query_log WHERE position(query, {k:String}) > 0 "
+        "AND position(query, 'position(query') = 0",
+        parameters={"k": key},
+    ).result_rows[0][0]
+    assert logged == 0
+    inserts = client.query(
+        "SELECT count() FROM system.query_log WHERE query LIKE '%INSERT INTO%pseudonym_key%'"
+    ).result_rows[0][0]
+    assert inserts > 0  # the key's insert is logged, without the key
+    ddl = client.query(
+        "SELECT count() FROM system.tables WHERE position(create_table_query, {k:String}) > 0",
+        parameters={"k": key},
+    ).result_rows[0][0]
+    assert ddl == 0
