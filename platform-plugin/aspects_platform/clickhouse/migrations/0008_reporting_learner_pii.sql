@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS ${reporting}.learner_pii ${on_cluster} (
 ORDER BY user_id;
 
 -- A profile joined with the user's xAPI external id, from whichever side was dumped last.
+-- In a materialized view the source table names the inserted rows, also in a subquery: the
+-- other side is read only for the users just written (a key range, not the whole table).
 CREATE TABLE IF NOT EXISTS ${reporting}.learner_pii_feed ${on_cluster} (
     user_id Int64,
     external_user_id UUID,
@@ -42,7 +44,9 @@ FROM ${event_sink}.user_profile AS p
 INNER JOIN (
     SELECT user_id, argMax(external_user_id, time_last_dumped) AS external_user_id,
         max(time_last_dumped) AS dumped
-    FROM ${event_sink}.external_id WHERE external_id_type = 'xapi' GROUP BY user_id
+    FROM ${event_sink}.external_id
+    WHERE external_id_type = 'xapi' AND user_id IN (SELECT user_id FROM ${event_sink}.user_profile)
+    GROUP BY user_id
 ) AS x ON x.user_id = p.user_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${reporting}.learner_pii_external_id_mv ${on_cluster}
@@ -54,7 +58,9 @@ INNER JOIN (
     SELECT user_id, argMax(username, time_last_dumped) AS username,
         argMax(name, time_last_dumped) AS name, argMax(email, time_last_dumped) AS email,
         max(time_last_dumped) AS dumped
-    FROM ${event_sink}.user_profile GROUP BY user_id
+    FROM ${event_sink}.user_profile
+    WHERE user_id IN (SELECT user_id FROM ${event_sink}.external_id)
+    GROUP BY user_id
 ) AS p ON p.user_id = x.user_id
 WHERE x.external_id_type = 'xapi';
 
