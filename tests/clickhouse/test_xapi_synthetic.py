@@ -113,3 +113,16 @@ def test_the_benchmark_command_refuses_bad_sizes_before_starting_anything():
     )
     assert result.returncode == 2
     assert "learners must be a positive integer, got -5" in result.stderr
+
+
+def test_the_benchmark_refuses_a_data_dir_holding_other_data(tmp_path):
+    (tmp_path / "built.txt").write_text("Sizes(events=5, learners=5, courses=5)")
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.dashboard_queries", "--data-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"--data-dir {tmp_path} holds other data" in result.stderr
