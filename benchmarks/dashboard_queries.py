@@ -63,7 +63,9 @@ def timed(name: str, pid: int, rows: int, action: Callable[[], object]) -> Phase
         started = time.perf_counter()
         action()
         seconds = time.perf_counter() - started
-    return Phase(name, seconds, rows, rss.peak / 2**20)
+    phase = Phase(name, seconds, rows, rss.peak / 2**20)
+    print(f"  done: {phase.line().strip()}; {load()}", flush=True)  # long runs: see it now
+    return phase
 
 
 def percentile(values: list[float], share: float) -> float:
