@@ -4,9 +4,10 @@ Everything is generated inside ClickHouse (``INSERT ... SELECT`` from ``numbers(
 million statements take minutes, not hours. The statements have the shape
 edx-event-routing-backends 9.x gives them and Ralph stores them (``id``, ``timestamp``,
 ``stored``, ``authority`` added), checked against real ones by
-``tests/platform/xapi/test_xapi_synthetic.py``. Kinds: enrollment (registered/unregistered
-with the mode), navigation (``edx.ui.lms.sequence.next_selected``), ``problem_check`` (score,
-success, attempts), video load/play/pause/stop/complete (times, length), course grade
+``tests/platform/xapi/test_synthetic_statement_shape.py``. Kinds: enrollment
+(registered/unregistered with the mode), navigation (``edx.ui.lms.sequence.next_selected``),
+``problem_check`` (score, success, attempts), video load/play/pause/stop/complete (times,
+length), course grade
 (``edx.grades.course.grade_calculated``) and ``edx.course.grade.passed.first_time``.
 
 The sink rows match (``course_overviews``, ``course_blocks``, ``course_enrollment``,

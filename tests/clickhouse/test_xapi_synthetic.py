@@ -1,7 +1,7 @@
 """The benchmark's synthetic data: sink rows as the sinks write them, statements that refer to them.
 
 The statements' JSON shape is checked against real ERB statements in
-tests/platform/xapi/test_xapi_synthetic.py (that tier has the LMS, ERB and Ralph).
+tests/platform/xapi/test_synthetic_statement_shape.py (that tier has the LMS, ERB and Ralph).
 """
 # ruff: noqa: S608 - database names come from SchemaSettings (validated identifiers)
 
