@@ -64,6 +64,8 @@ DEFAULTS: dict[str, t.Any] = {
     "EVENT_SINK_DATABASE": "event_sink",
     "XAPI_DATABASE": "xapi",
     "XAPI_TABLE": "xapi_events_all",
+    # Materialized reporting objects that Superset's ClickHouse user reads (docs/clickhouse.md).
+    "REPORTING_DATABASE": "reporting",
     # Which objects the LMS/CMS stream into ClickHouse. PII objects also need ENABLE_PII.
     "ENABLE_PII": False,
     "SINK_COURSE_OVERVIEWS": True,

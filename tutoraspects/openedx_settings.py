@@ -67,6 +67,7 @@ def common_settings(config: t.Mapping[str, t.Any]) -> str:
         "timeout_secs": config["ASPECTS_CLICKHOUSE_TIMEOUT_SECS"],
         "xapi_database": config["ASPECTS_XAPI_DATABASE"],
         "xapi_table": config["ASPECTS_XAPI_TABLE"],
+        "reporting_database": config["ASPECTS_REPORTING_DATABASE"],
         "cluster": config["ASPECTS_CLICKHOUSE_CLUSTER_NAME"],
     }
     superset = {

@@ -5,6 +5,9 @@ so every call holds a process-wide lock. Bound parameters are handed to chdb, wh
 exactly as a server does (values in the escaped text form that clickhouse-connect sends).
 """
 
+import os
+import re
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +22,16 @@ DEFAULT_DATABASE = "default"
 CONFIG_FILE = Path(__file__).with_name("config.xml")
 #: Session defaults where chdb differs from a ClickHouse server (chdb waits for mutations).
 SERVER_DEFAULTS = {"mutations_sync": "0"}
+#: ``INSERT INTO [db.]table [(columns)]`` as clickhouse-connect and the sinks write it.
+INSERT_HEAD = re.compile(
+    r"^\s*INSERT\s+INTO\s+(?:TABLE\s+)?(?:(?P<db>`[^`]+`|\w+)\.)?(?P<table>`[^`]+`|\w+)"
+    r"\s*(?:\((?P<columns>[^)]*)\))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1] if name.startswith("`") else name
 
 
 @dataclass
@@ -116,6 +129,55 @@ class Engine:
         )
         return body, summary
 
+    def _structure_if_viewed(self, head: str) -> str | None:
+        """The target's ``name type, ...`` when materialized views read it, else None.
+
+        chdb's streaming insert does not run a table's materialized views (a ClickHouse server
+        does): such inserts go through ``INSERT ... SELECT FROM file()``, which runs them.
+        """
+        match = INSERT_HEAD.match(head)
+        if not match:
+            return None
+        database = _unquote(match["db"]) if match["db"] else self._database
+        table = _unquote(match["table"])
+        where = {"d": database, "t": table}
+        viewed = self._raw(
+            "SELECT length(dependencies_table) FROM system.tables "
+            "WHERE database = {d:String} AND name = {t:String}",
+            "TSVRaw",
+            where,
+        ).bytes()
+        if not viewed.strip() or int(viewed) == 0:
+            return None
+        text = self._raw(
+            "SELECT name, type FROM system.columns WHERE database = {d:String} "
+            "AND table = {t:String} ORDER BY position",
+            "TSVRaw",
+            where,
+        ).bytes()
+        types = dict(line.split("\t", 1) for line in text.decode().splitlines())
+        listed = [_unquote(c.strip()) for c in (match["columns"] or "").split(",") if c.strip()]
+        return ", ".join(f"`{name}` {types[name]}" for name in listed or types)
+
+    def _insert_through_file(
+        self, head: str, fmt: str, chunks: Iterable[bytes], structure: str
+    ) -> Summary:
+        handle, path = tempfile.mkstemp(prefix="aspects-insert-")
+        try:
+            with os.fdopen(handle, "wb") as spool:
+                for chunk in chunks:
+                    spool.write(chunk)
+            # The head is the client's own INSERT; the rest are quoted literals.
+            source = f"file({quote(path)}, {quote(fmt)}, {quote(structure)})"
+            result = self._raw(f"{head} SELECT * FROM {source}")  # noqa: S608
+        finally:
+            os.unlink(path)
+        return Summary(
+            written_rows=result.rows_written(),
+            written_bytes=result.bytes_written(),
+            elapsed_ns=int(result.elapsed() * 1e9),
+        )
+
     def insert(
         self,
         head: str,
@@ -128,6 +190,9 @@ class Engine:
         with self._lock:
             changed = self._enter(database, settings)
             try:
+                structure = self._structure_if_viewed(head)
+                if structure is not None:
+                    return self._insert_through_file(head, fmt, chunks, structure)
                 try:
                     inserter = self._connection.send_insert(head, fmt)
                 except RuntimeError as error:

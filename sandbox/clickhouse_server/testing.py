@@ -52,8 +52,16 @@ class ClickHouseTarget:
         return self.schema.xapi_table
 
     @property
+    def reporting_database(self) -> str:
+        return self.schema.reporting_database
+
+    @property
     def databases(self) -> dict[str, str]:
-        return {"event_sink": self.event_sink_database, "xapi": self.xapi_database}
+        return {
+            "event_sink": self.event_sink_database,
+            "xapi": self.xapi_database,
+            "reporting": self.reporting_database,
+        }
 
     def client(self, database: str | None = None, **kwargs):
         """A new clickhouse-connect client (as the admin/test user)."""
@@ -78,10 +86,23 @@ class ClickHouseTarget:
             client.command(f"DROP DATABASE IF EXISTS {quote_identifier(database)}")
 
 
+#: Longer bound parameters fail in the embedded engine's binding: such statements are sent as
+#: insert data into a scratch table instead.
+LONG_PARAMETER = 2000
+
+
 def format_query(client, statement: str) -> str:
     """The engine's own parse and re-format of ``statement`` (raises on a syntax error)."""
-    result = client.query("SELECT formatQuery({q:String})", parameters={"q": statement})
-    return result.result_rows[0][0]
+    if len(statement) <= LONG_PARAMETER:
+        result = client.query("SELECT formatQuery({q:String})", parameters={"q": statement})
+        return result.result_rows[0][0]
+    table = f"format_query_{uuid.uuid4().hex[:8]}"
+    client.command(f"CREATE TABLE {table} (q String) ENGINE = Memory")
+    try:
+        client.insert(table, [[statement]], column_names=["q"])
+        return client.query(f"SELECT formatQuery(q) FROM {table}").result_rows[0][0]  # noqa: S608
+    finally:
+        client.command(f"DROP TABLE IF EXISTS {table}")
 
 
 #: A replicated engine's ZooKeeper path and replica name, as the cluster-mode DDL writes them.
@@ -102,6 +123,7 @@ def unique_schema(prefix: str = "aspects_test") -> SchemaSettings:
     return SchemaSettings(
         event_sink_database=f"{prefix}_{tag}_event_sink",
         xapi_database=f"{prefix}_{tag}_xapi",
+        reporting_database=f"{prefix}_{tag}_reporting",
     )
 
 

@@ -18,6 +18,7 @@ from aspects_platform.clickhouse.schema import (
     render_statements,
     table_columns,
 )
+from aspects_platform.clickhouse.users import REPORTING_OBJECTS, REPORTING_PII_TABLES
 
 from sandbox.clickhouse_server.testing import format_query, single_node_form, unique_schema
 
@@ -63,6 +64,19 @@ CONTRACT = {
     "load_test_stats": [("run_id", "String"), ("timestamp", DT), ("stats", "String")],
 }  # fmt: skip
 XAPI_CONTRACT = [("event_id", "UUID"), ("emission_time", DT), ("event", "String")]
+#: Reporting tables: engine and sorting key (course-filtered chart queries read a key prefix).
+REPORTING_TABLES = {
+    "pseudonym_key": ("MergeTree", "created"),
+    "course_names": ("ReplacingMergeTree", "org, course_key"),
+    "course_blocks": ("ReplacingMergeTree", "org, course_key, block_id"),
+    "xapi_events": ("ReplacingMergeTree", "org, course_key, verb, emission_time, event_id"),
+    "learner_course_state": ("AggregatingMergeTree", "org, course_key, learner"),
+    "learner_block_state": (
+        "AggregatingMergeTree",
+        "org, course_key, learner, block_id, block_type",
+    ),
+    "learner_pii": ("ReplacingMergeTree", "user_id"),
+}
 
 
 @pytest.fixture
@@ -99,7 +113,8 @@ def test_0005_keeps_existing_course_blocks_and_keeps_one_row_per_block(fresh):
     )
     client.command(insert, parameters={"t": "2026-01-01 00:00:00", "n": "old"})
     client.command(insert, parameters={"t": "2026-01-02 00:00:00", "n": "new"})
-    assert [m.version for m in apply_migrations(client, fresh.schema)] == [5]
+    upgrade = [m for m in load_migrations() if m.version == 5]
+    assert [m.version for m in apply_migrations(client, fresh.schema, before + upgrade)] == [5]
     final = f"SELECT location, display_name FROM {table} FINAL ORDER BY location"
     assert client.query(final).result_rows == [("a", "new"), ("b", "new")]
     (rerun,) = [m for m in load_migrations() if m.version == 5]
@@ -108,15 +123,19 @@ def test_0005_keeps_existing_course_blocks_and_keeps_one_row_per_block(fresh):
     assert client.query(final).result_rows == [("a", "new"), ("b", "new")]
 
 
+def table_engines(client, database: str) -> dict[str, tuple[str, str]]:
+    """{table: (engine, sorting key)} of the database's tables (views included)."""
+    rows = client.query(
+        "SELECT name, engine, sorting_key FROM system.tables WHERE database = {db:String}",
+        parameters={"db": database},
+    ).result_rows
+    return {name: (engine, key) for name, engine, key in rows}
+
+
 def test_engines_are_the_documented_ones(fresh):
     client = fresh.client()
     apply_migrations(client, fresh.schema)
-    rows = client.query(
-        "SELECT name, engine, sorting_key FROM system.tables "
-        "WHERE database = {db:String} ORDER BY name",
-        parameters={"db": fresh.event_sink_database},
-    ).result_rows
-    engines = {name: (engine, key) for name, engine, key in rows}
+    engines = table_engines(client, fresh.event_sink_database)
     assert engines["user_profile"] == ("ReplacingMergeTree", "(user_id)")
     assert engines["external_id"] == ("ReplacingMergeTree", "user_id, external_id_type")
     assert engines["course_enrollment"] == ("ReplacingMergeTree", "course_key, user_id")
@@ -128,6 +147,20 @@ def test_engines_are_the_documented_ones(fresh):
         parameters={"db": fresh.xapi_database, "t": fresh.xapi_table},
     ).result_rows
     assert xapi == [("ReplacingMergeTree", "toYYYYMM(emission_time)", "emission_time, event_id")]
+
+
+def test_reporting_tables_are_keyed_by_org_and_course_and_objects_have_both(fresh):
+    client = fresh.client()
+    apply_migrations(client, fresh.schema)
+    engines = table_engines(client, fresh.reporting_database)
+    tables = {name: found for name, found in engines.items() if found[0].endswith("MergeTree")}
+    assert tables == REPORTING_TABLES
+    for name in REPORTING_OBJECTS:
+        columns = dict(table_columns(client, fresh.reporting_database, name))
+        if name in REPORTING_PII_TABLES:  # per user, joined by learner (empty without PII)
+            continue
+        assert {"org", "course_key"} <= set(columns), name
+        assert not {"actor", "user_id", "username", "email", "name"} & set(columns), name
 
 
 def test_second_run_changes_nothing_and_each_version_is_listed_once(fresh):
@@ -221,13 +254,17 @@ def test_cluster_mode_ddl_is_the_executed_single_node_ddl_on_cluster_and_replica
     creates = 0
     for local, on_cluster in zip(statements(fresh.schema), statements(clustered), strict=True):
         client.command(local)
+        if on_cluster.startswith("INSERT"):  # backfills run on the node the job talks to
+            assert on_cluster == local
+            continue
         formatted = format_query(client, on_cluster)
         assert "ON CLUSTER aspects_cluster" in formatted
-        if on_cluster.startswith("CREATE TABLE"):
+        if on_cluster.startswith("CREATE TABLE") and "ENGINE = Null" not in on_cluster:
             creates += 1
             assert "ENGINE = Replicated" in formatted
         assert single_node_form(formatted, "aspects_cluster") == format_query(client, local)
-    assert creates == len(CONTRACT) + 2  # + the migrations table and the xAPI table
+    # + the migrations table, the xAPI table and the reporting tables (the feed is Null)
+    assert creates == len(CONTRACT) + 2 + len(REPORTING_TABLES)
     profile = format_query(client, next(s for s in statements(clustered) if ".user_profile " in s))
     assert (
         "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', "
@@ -243,7 +280,9 @@ def test_single_node_ddl_has_no_cluster_clause():
     assert statements and not any("CLUSTER" in s or "Replicated" in s for s in statements)
 
 
-@pytest.mark.parametrize("field", ["event_sink_database", "xapi_database", "xapi_table", "cluster"])
+@pytest.mark.parametrize(
+    "field", ["event_sink_database", "xapi_database", "xapi_table", "reporting_database", "cluster"]
+)
 @pytest.mark.parametrize("bad", ["x; DROP TABLE y", "1abc", "a-b", "`q`", "a b", ""])
 def test_identifiers_are_validated(field, bad):
     if field == "cluster" and bad == "":
@@ -260,4 +299,4 @@ def test_database_names_are_parameters(fresh):
         "SELECT DISTINCT database FROM system.tables WHERE database LIKE {p:String}",
         parameters={"p": fresh.event_sink_database.rsplit("_event_sink", 1)[0] + "%"},
     ).result_rows
-    assert sorted(r[0] for r in created) == sorted([fresh.event_sink_database, fresh.xapi_database])
+    assert sorted(r[0] for r in created) == sorted(fresh.databases.values())

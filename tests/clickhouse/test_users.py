@@ -13,6 +13,7 @@ from aspects_platform.clickhouse.identifiers import (
 )
 from aspects_platform.clickhouse.schema import SchemaSettings
 from aspects_platform.clickhouse.users import (
+    REPORTING_OBJECTS,
     SERVICES,
     ServiceUser,
     apply_users,
@@ -68,15 +69,35 @@ def test_least_privilege_grants():
     settings = SchemaSettings()
     assert grants("lms", settings) == [
         "INSERT, SELECT ON `event_sink`.*",
+        "SELECT, ALTER DELETE ON `reporting`.`learner_pii`",  # retirement
         "SELECT ON `xapi`.`xapi_events_all`",  # the load-test monitor counts xAPI rows
         "ALTER DELETE ON `event_sink`.`user_profile`",
         "ALTER DELETE ON `event_sink`.`external_id`",
         "ALTER UPDATE ON `event_sink`.`course_enrollment`",
     ]
-    assert grants("superset", settings) == ["SELECT ON `event_sink`.*", "SELECT ON `xapi`.*"]
+    assert grants("superset", settings) == [
+        f"SELECT ON `reporting`.`{name}`" for name in REPORTING_OBJECTS
+    ]
     assert grants("ralph", settings) == ["INSERT, SELECT ON `xapi`.`xapi_events_all`"]
     with pytest.raises(ValueError, match="choose one of lms, superset, ralph"):
         grants("vector", settings)
+
+
+def test_superset_reads_only_reporting_objects_that_exist(clickhouse):
+    """No sink or raw xAPI table, no pseudonym key, feed or materialized view; each object
+    named exists after the migrations, and every other reporting object is internal."""
+    settings = SchemaSettings(reporting_database="rpt", event_sink_database="sink")
+    clauses = grants("superset", settings)
+    assert all(clause.startswith("SELECT ON `rpt`.") for clause in clauses)
+    assert not any(word in " ".join(clauses) for word in ("sink", "xapi`.", "key", "feed", "_mv"))
+    found = clickhouse.client().query(
+        "SELECT name FROM system.tables WHERE database = {db:String}",
+        parameters={"db": clickhouse.reporting_database},
+    )
+    names = {row[0] for row in found.result_rows}
+    assert set(REPORTING_OBJECTS) <= names
+    internal = {"pseudonym_key", "xapi_feed", "learner_pii_feed"}
+    assert {n for n in names - set(REPORTING_OBJECTS) if not n.endswith("_mv")} == internal
 
 
 def test_lms_delete_grants_follow_the_pii_tables():
@@ -179,7 +200,15 @@ def test_users_log_in_with_only_their_grants_on_a_real_server(real_server):
         lms.command(
             f"DELETE FROM {sink}.user_profile WHERE user_id = {{u:Int64}}", parameters={"u": 1}
         )
-        assert superset.command(f"SELECT count() FROM {sink}.user_profile") == 0
+        reporting = f"`{real_server.reporting_database}`"
+        assert superset.command(f"SELECT count() FROM {reporting}.xapi_events") >= 0
+        assert superset.command(f"SELECT count() FROM {reporting}.learner_course_status") >= 0
+        # The DDL it can see (system.tables) is that of its objects: no key, no view computing one.
+        visible = superset.query(
+            "SELECT name FROM system.tables WHERE database = {db:String}",
+            parameters={"db": real_server.reporting_database},
+        ).result_rows
+        assert {row[0] for row in visible} == set(REPORTING_OBJECTS)
         assert lms.command(f"SELECT count() FROM {xapi}") == 0
         ralph.command(
             f"INSERT INTO {xapi} (event_id, emission_time, event) "
@@ -192,6 +221,9 @@ def test_users_log_in_with_only_their_grants_on_a_real_server(real_server):
                 "(generateUUIDv4(), now64(6), '{}')",
             ),
             (superset, f"INSERT INTO {sink}.load_test_runs (run_id) VALUES ('x')"),
+            (superset, f"SELECT count() FROM {sink}.user_profile"),
+            (superset, f"SELECT count() FROM {xapi}"),
+            (superset, f"SELECT key FROM {reporting}.pseudonym_key"),
             (ralph, f"SELECT count() FROM {sink}.user_profile"),
             (lms, f"DROP TABLE {sink}.user_profile"),
         ]:

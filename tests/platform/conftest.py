@@ -32,6 +32,7 @@ def backend_config(clickhouse) -> dict:
         "username": clickhouse.username,
         "password": clickhouse.password,
         "database": clickhouse.event_sink_database,
+        "reporting_database": clickhouse.reporting_database,
         "timeout_secs": 5,
     }
 
@@ -56,13 +57,15 @@ def fresh_request_cache():
 
 
 @pytest.fixture(autouse=True)
-def sink_backend(settings, backend_config, ch):
+def sink_backend(settings, backend_config, ch, clickhouse):
     """Every test starts with empty sink tables and the sinks pointed at the test ClickHouse."""
     from aspects_platform import tasks
 
     settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = backend_config
     for table in SINK_TABLES:
         ch.command(f"TRUNCATE TABLE IF EXISTS `{table}`")
+    # Filled from user_profile/external_id by materialized views (the reporting PII table).
+    ch.command(f"TRUNCATE TABLE IF EXISTS `{clickhouse.reporting_database}`.`learner_pii`")
     yield
     tasks._forget_clients()
 

@@ -222,6 +222,7 @@ def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
         assert UserRetirementSink().retire(client, backend_config["database"], 41) == [
             *PII_TABLES,
             "course_enrollment",
+            f"{backend_config['reporting_database']}.learner_pii",
         ]
     finally:
         client.close()

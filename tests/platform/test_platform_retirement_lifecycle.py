@@ -123,6 +123,28 @@ def test_after_the_whole_lifecycle_and_forced_dumps_no_table_holds_the_user(ch, 
     assert ClickHouseRetirement.objects.get(user_id=user.id).state == ClickHouseRetirement.DONE
 
 
+def test_names_in_the_reporting_database_go_with_the_retirement(ch, clickhouse):
+    """With PII on, learner_pii holds the learner's name/email by pseudonym; after the
+    retirement no reporting table holds anything that identifies them."""
+    user, needles = leaver()
+    stayer, _ = make_user("stays", name="Stay Here")
+    make_external_id(stayer)
+    reporting = clickhouse.client(database=clickhouse.reporting_database)
+    before = hits(reporting, clickhouse.reporting_database, needles)
+    # The external id itself never reaches the reporting database, only its pseudonym.
+    assert set(before) == {"username", "email", "name"}, before
+    # Only in learner_pii (its materialized views list the same rows).
+    tables = {place.split(".")[0] for found in before.values() for place in found}
+    assert tables and all(table.startswith("learner_pii") for table in tables), tables
+
+    retire_fully(user)
+    force_dump_everything()
+
+    assert hits(reporting, clickhouse.reporting_database, needles) == {}
+    names = select(reporting, "SELECT user_id, name FROM learner_pii FINAL ORDER BY user_id")
+    assert names == [(stayer.id, "Stay Here")]
+
+
 class RetiresBetweenReadAndInsert:
     """A sink whose first page is read, then the user retires, then the page is inserted."""
 
@@ -243,12 +265,13 @@ def test_retirements_the_app_never_saw_are_redriven_from_the_requests(ch, settin
         call_command("retire_users_from_clickhouse", "--list", "--from-requests")
 
 
-def test_a_submitted_retirement_is_confirmed_without_being_submitted_again(ch):
+def test_a_submitted_retirement_is_confirmed_without_being_submitted_again(ch, clickhouse):
     user, _ = leaver()
     ClickHouseRetirement.objects.create(user_id=user.id, state=ClickHouseRetirement.SUBMITTED)
     ch.command("TRUNCATE TABLE user_profile")
     ch.command("TRUNCATE TABLE external_id")
     ch.command("TRUNCATE TABLE course_enrollment")
+    ch.command(f"TRUNCATE TABLE `{clickhouse.reporting_database}`.learner_pii")
     call_command("retire_users_from_clickhouse", "--redrive", stdout=(out := io.StringIO()))
     assert out.getvalue() == f"user {user.id}: done\n"
     mutations = select(
@@ -262,13 +285,18 @@ def test_cluster_retirement_is_a_mutation_on_cluster_that_nobody_waits_for(ch):
 
     sink = UserRetirementSink()
     statements = dict(sink.statements("event_sink", "analytics"))
-    assert set(statements) == {"user_profile", "external_id", "course_enrollment"}
+    reporting_pii = (
+        f"{settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG['reporting_database']}.learner_pii"
+    )
+    assert set(statements) == {"user_profile", "external_id", "course_enrollment", reporting_pii}
     for table, statement in statements.items():
         text = ch.query("SELECT formatQuery({q:String})", parameters={"q": statement})
         text = text.result_rows[0][0]
-        assert text.startswith(f"ALTER TABLE event_sink.{table} ON CLUSTER analytics")
+        qualified = table if "." in table else f"event_sink.{table}"
+        assert text.startswith(f"ALTER TABLE {qualified} ON CLUSTER analytics")
         assert "user_id = {user_id:Int64}" in text
     assert "DELETE WHERE" in statements["user_profile"]
+    assert "DELETE WHERE" in statements[reporting_pii]
     assert "UPDATE username = ''" in statements["course_enrollment"]
     assert not any(s.startswith("DELETE FROM") for s in statements.values())  # no lightweight
     assert user_retirement.CLUSTER_SETTINGS == {"mutations_sync": 0}
@@ -284,7 +312,12 @@ def test_the_cluster_check_reads_every_replica(ch, clickhouse):
     assert "clusterAllReplicas(analytics, event_sink.user_profile)" in text
     # The single-node check runs for real: nothing left for a user never dumped.
     remaining = UserRetirementSink().remaining_rows(ch, clickhouse.event_sink_database, 424242)
-    assert remaining == {"user_profile": 0, "external_id": 0, "course_enrollment": 0}
+    assert remaining == {
+        "user_profile": 0,
+        "external_id": 0,
+        "course_enrollment": 0,
+        f"{clickhouse.reporting_database}.learner_pii": 0,
+    }
 
 
 def test_with_pii_off_no_waffle_flag_turns_a_pii_sink_on(ch, settings):

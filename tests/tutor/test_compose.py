@@ -77,7 +77,7 @@ def test_job_services_exist_with_the_migration_env_contract(rendered: Rendered) 
             env[f"ASPECTS_CLICKHOUSE_{short}_PASSWORD"]
             == config[f"ASPECTS_CLICKHOUSE_{short}_PASSWORD"]
         )
-    for key in ("EVENT_SINK_DATABASE", "XAPI_DATABASE", "XAPI_TABLE"):
+    for key in ("EVENT_SINK_DATABASE", "XAPI_DATABASE", "XAPI_TABLE", "REPORTING_DATABASE"):
         assert env[f"ASPECTS_{key}"] == config[f"ASPECTS_{key}"]
     assert aspects["depends_on"] == ["clickhouse"]
     superset = jobs["superset-job"]

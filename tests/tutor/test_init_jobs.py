@@ -161,6 +161,7 @@ def test_job_environment_satisfies_the_migration_runner(rendered: Rendered) -> N
     assert migrate.admin_password == config["ASPECTS_CLICKHOUSE_ADMIN_PASSWORD"]
     assert migrate.schema.event_sink_database == config["ASPECTS_EVENT_SINK_DATABASE"]
     assert migrate.schema.xapi_table == config["ASPECTS_XAPI_TABLE"]
+    assert migrate.schema.reporting_database == config["ASPECTS_REPORTING_DATABASE"] == "reporting"
     users = {user.name: user.password for user in migrate.users}
     assert users == {
         config[f"ASPECTS_CLICKHOUSE_{service}_USER"]: config[

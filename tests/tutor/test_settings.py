@@ -55,6 +55,7 @@ def test_backend_and_superset_settings(rendered: Rendered) -> None:
         "timeout_secs": config["ASPECTS_CLICKHOUSE_TIMEOUT_SECS"],
         "xapi_database": "xapi",
         "xapi_table": "xapi_events_all",
+        "reporting_database": "reporting",
         "cluster": "",
     }
     assert settings["SUPERSET_CONFIG"] == {

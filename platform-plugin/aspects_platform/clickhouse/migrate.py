@@ -82,6 +82,7 @@ def config_from_env(environ=os.environ) -> MigrateConfig:
         event_sink_database=env_value(environ, "ASPECTS_EVENT_SINK_DATABASE") or "event_sink",
         xapi_database=env_value(environ, "ASPECTS_XAPI_DATABASE") or "xapi",
         xapi_table=env_value(environ, "ASPECTS_XAPI_TABLE") or "xapi_events_all",
+        reporting_database=env_value(environ, "ASPECTS_REPORTING_DATABASE") or "reporting",
         cluster=env_value(environ, "ASPECTS_CLICKHOUSE_CLUSTER") or "",
         pii_tables=pii_tables_from(env_value(environ, "ASPECTS_EVENT_SINK_PII_TABLES")),
     )

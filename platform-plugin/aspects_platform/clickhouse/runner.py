@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from .identifiers import quote_identifier
+from .pseudonyms import ensure_pseudonym_key
 from .schema import Migration, SchemaSettings, load_migrations, replicated_engine
 
 MIGRATIONS_TABLE = "aspects_schema_migrations"
@@ -72,6 +73,8 @@ def apply_migrations(
         if migration.version in done:
             continue
         for statement in migration.statements(settings):
+            # The key must exist before a statement computing pseudonyms (backfills, views).
+            ensure_pseudonym_key(client, settings)
             client.command(statement)
         client.command(
             f"INSERT INTO {migrations_table(settings)} (version, name, checksum) "  # noqa: S608

@@ -1,9 +1,10 @@
 """The versioned schema: migration files, their rendering for one deployment, table columns.
 
 Migration files (``migrations/NNNN_name.sql``) are plain ClickHouse SQL with placeholders:
-``${event_sink}``, ``${xapi}``, ``${xapi_table}`` (validated, back-quoted identifiers) and
-``${on_cluster}`` (empty, or ``ON CLUSTER `name```). With a cluster name, every MergeTree-family
-engine becomes its ``Replicated*`` form. Statements end with ``;`` at the end of a line.
+``${event_sink}``, ``${xapi}``, ``${xapi_table}``, ``${reporting}`` (validated, back-quoted
+identifiers) and ``${on_cluster}`` (empty, or ``ON CLUSTER `name```). With a cluster name, every
+MergeTree-family engine becomes its ``Replicated*`` form. Statements end with ``;`` at the end of
+a line.
 """
 
 import hashlib
@@ -26,6 +27,8 @@ class SchemaSettings:
     event_sink_database: str = "event_sink"
     xapi_database: str = "xapi"
     xapi_table: str = "xapi_events_all"
+    #: The reporting objects (materialized views and their tables) Superset reads.
+    reporting_database: str = "reporting"
     cluster: str = ""
     #: EVENT_SINK_CLICKHOUSE_PII_MODELS: the LMS user may delete rows in exactly these tables.
     pii_tables: tuple[str, ...] = ("user_profile", "external_id")
@@ -36,6 +39,7 @@ class SchemaSettings:
         validate_identifier(self.event_sink_database, "event sink database name")
         validate_identifier(self.xapi_database, "xAPI database name")
         validate_identifier(self.xapi_table, "xAPI table name")
+        validate_identifier(self.reporting_database, "reporting database name")
         if self.cluster:
             validate_identifier(self.cluster, "cluster name")
 
@@ -98,6 +102,7 @@ def render_statements(template: str, settings: SchemaSettings) -> list[str]:
         event_sink=quote_identifier(settings.event_sink_database),
         xapi=quote_identifier(settings.xapi_database),
         xapi_table=quote_identifier(settings.xapi_table),
+        reporting=quote_identifier(settings.reporting_database),
         on_cluster=settings.on_cluster,
     )
     if settings.cluster:

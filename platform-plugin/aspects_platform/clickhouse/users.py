@@ -17,6 +17,21 @@ from .schema import SchemaSettings
 HEX = re.compile(r"[0-9a-f]+")  # used with fullmatch
 #: Tables that keep their rows when a user retires but carry a username (blanked then).
 USERNAME_TABLES = ("course_enrollment",)
+#: What Superset reads in the reporting database (views and the tables they read; never the
+#: pseudonym key, the feed or the materialized views). docs/clickhouse.md lists them.
+REPORTING_OBJECTS = (
+    "course_names",
+    "course_blocks",
+    "course_outline",
+    "xapi_events",
+    "learner_course_state",
+    "learner_course_status",
+    "learner_block_state",
+    "learner_content_engagement",
+    "learner_pii",
+)
+#: Reporting tables with personal data: a retired user's rows are deleted (by ``user_id``).
+REPORTING_PII_TABLES = ("learner_pii",)
 
 
 @dataclass(frozen=True)
@@ -36,9 +51,14 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
     sink = quote_identifier(settings.event_sink_database)
     xapi = quote_identifier(settings.xapi_database)
     xapi_table = f"{xapi}.{quote_identifier(settings.xapi_table)}"
+    reporting = quote_identifier(settings.reporting_database)
     if service == "lms":
         # Retirement: DELETE on exactly the PII tables, UPDATE (blank usernames) on the others.
         lms = [f"INSERT, SELECT ON {sink}.*"]
+        lms += [
+            f"SELECT, ALTER DELETE ON {reporting}.{quote_identifier(table)}"
+            for table in REPORTING_PII_TABLES
+        ]
         # SELECT on the xAPI table: the load-test monitor counts the rows a run produced.
         lms += [f"SELECT ON {xapi_table}"]
         lms += [f"ALTER DELETE ON {sink}.{quote_identifier(t)}" for t in settings.pii_tables]
@@ -54,7 +74,8 @@ def grants(service: str, settings: SchemaSettings) -> list[str]:
         # reads every replica with clusterAllReplicas (REMOTE). Superset and Ralph never do.
         return [*lms, "CLUSTER ON *.*", "CREATE TEMPORARY TABLE, REMOTE ON *.*"]
     if service == "superset":
-        return [f"SELECT ON {sink}.*", f"SELECT ON {xapi}.*"]
+        # The reporting objects only: no raw xAPI statement, no sink table (PII).
+        return [f"SELECT ON {reporting}.{quote_identifier(name)}" for name in REPORTING_OBJECTS]
     if service == "ralph":
         return [f"INSERT, SELECT ON {xapi_table}"]
     raise ValueError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")

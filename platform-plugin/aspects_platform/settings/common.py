@@ -69,6 +69,8 @@ def defaults() -> dict[str, Any]:
             "timeout_secs": 5,
             "xapi_database": "xapi",
             "xapi_table": "xapi_events_all",
+            # The reporting objects (retirement deletes the learner_pii rows there too).
+            "reporting_database": "reporting",
             "runs_table": "load_test_runs",
             "stats_table": "load_test_stats",
             # ClickHouse cluster name: retirement deletes run ON CLUSTER when it is set.

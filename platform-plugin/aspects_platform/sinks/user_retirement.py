@@ -3,6 +3,10 @@
 * Every table in ``EVENT_SINK_CLICKHOUSE_PII_MODELS``: ``ALTER TABLE … DELETE WHERE user_id``.
 * Tables that keep non-personal rows but carry a username (``course_enrollment``):
   ``ALTER TABLE … UPDATE username = '' WHERE user_id``.
+* The reporting tables holding names and emails (``learner_pii`` in the database
+  ``EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG["reporting_database"]``): ``DELETE WHERE user_id``.
+  What stays in the reporting objects is the learner's pseudonym, which nothing else links to
+  them once these rows are gone.
 
 Both are mutations (parts are rewritten: the data is physically gone once they finish; not a
 lightweight DELETE, which only masks rows). On one node the statement waits for its mutation
@@ -16,7 +20,7 @@ from django.conf import settings
 
 from aspects_platform import toggles
 from aspects_platform.clickhouse.identifiers import quote_identifier
-from aspects_platform.clickhouse.users import USERNAME_TABLES
+from aspects_platform.clickhouse.users import REPORTING_PII_TABLES, USERNAME_TABLES
 from aspects_platform.settings.common import RETIREMENT_SWITCH_NAME
 
 #: One node: the statement returns once its mutation is done.
@@ -38,6 +42,17 @@ class UserRetirementSink:
         for table in tables:
             quote_identifier(table, "table")
         return tables
+
+    @staticmethod
+    def reporting_tables() -> list[tuple[str, str]]:
+        """(``database.table``, back-quoted name) of each reporting PII table."""
+        config = getattr(settings, "EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG", None) or {}
+        database = config.get("reporting_database") or "reporting"
+        db = quote_identifier(database, "database")
+        return [
+            (f"{database}.{table}", f"{db}.{quote_identifier(table)}")
+            for table in REPORTING_PII_TABLES
+        ]
 
     @classmethod
     def username_tables(cls) -> list[str]:
@@ -81,6 +96,10 @@ class UserRetirementSink:
             (table, self.blank_username_statement(f"{db}.{quote_identifier(table)}", cluster))
             for table in self.username_tables()
         ]
+        found += [
+            (label, self.delete_statement(table, cluster))
+            for label, table in self.reporting_tables()
+        ]
         return found
 
     def retire(self, client, database: str, user_id: int, cluster: str = "") -> list[str]:
@@ -101,9 +120,10 @@ class UserRetirementSink:
         db = quote_identifier(database, "database")
         checks = [(table, USER_FILTER) for table in self.pii_tables()]
         checks += [(t, f"{USER_FILTER} AND username != ''") for t in self.username_tables()]
+        qualified = [(f"{db}.{quote_identifier(table, 'table')}", table, c) for table, c in checks]
+        qualified += [(table, label, USER_FILTER) for label, table in self.reporting_tables()]
         remaining = {}
-        for table, condition in checks:
-            source = f"{db}.{quote_identifier(table, 'table')}"
+        for source, table, condition in qualified:
             if cluster:
                 source = f"clusterAllReplicas({quote_identifier(cluster, 'cluster')}, {source})"
             count = client.query(
