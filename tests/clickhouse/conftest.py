@@ -28,5 +28,9 @@ def synthetic(clickhouse):
         written=written,
         inserted=inserted,
     )
-    for database in (schema.event_sink_database, schema.xapi_database):
+    for database in (
+        schema.event_sink_database,
+        schema.xapi_database,
+        schema.reporting_database,
+    ):
         client.command(f"DROP DATABASE IF EXISTS `{database}`")
