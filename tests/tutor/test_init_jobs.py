@@ -171,7 +171,7 @@ def test_job_environment_satisfies_the_migration_runner(rendered: Rendered) -> N
         config[f"ASPECTS_CLICKHOUSE_{service}_USER"]: config[
             f"ASPECTS_CLICKHOUSE_{service}_PASSWORD"
         ]
-        for service in ("LMS", "SUPERSET", "RALPH")
+        for service in ("LMS", "SUPERSET", "RALPH", "VECTOR")
     }
 
 
