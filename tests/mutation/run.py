@@ -1,7 +1,8 @@
 """`make mutation`: mutation testing with cosmic-ray over the modules in ``targets.toml``.
 
 Each group runs in its own copy of the working tree (so groups can run side by side): cosmic-ray
-mutates the copy's files one mutant at a time and runs the group's tests there (`pytest -x`).
+mutates the copy's files one mutant at a time and runs the group's tests there (`pytest -x`),
+only those that execute the mutated code when coverage can name them (``select.py``).
 Tutor's CLI, run by the Tutor tier in child processes, loads the copy's plugin too
 (``ASPECTS_TEST_TUTOR_PLUGIN_FROM_TREE``). Prints, per group and overall, the share of mutants
 killed, and every survivor (file, line, operator). Not part of CI: it takes a while.
@@ -24,6 +25,8 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.mutation import select
 
 REPO = Path(__file__).resolve().parents[2]
 TARGETS = Path(__file__).with_name("targets.toml")
@@ -75,12 +78,18 @@ def excluded_operators(operators: dict[str, list[str]]) -> list[str]:
     ]
 
 
-def write_config(workdir: Path, group: dict, operators: dict) -> Path:
-    """The cosmic-ray configuration of one group (TOML, written as JSON-compatible values)."""
-    tests = sorted(
+def group_tests(workdir: Path, group: dict) -> list[str]:
+    """The test files guarding a group (its glob patterns, expanded in ``workdir``)."""
+    return sorted(
         {path for pattern in group["tests"] for path in glob.glob(pattern, root_dir=workdir)}
     )
-    command = [str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+
+
+def write_config(workdir: Path, group: dict, operators: dict) -> Path:
+    """The cosmic-ray configuration of one group (TOML, written as JSON-compatible values)."""
+    tests = group_tests(workdir, group)
+    # Each mutant runs only the tests that execute the mutated code (tests/mutation/select.py).
+    command = [str(BIN / "python"), "-m", "tests.mutation.select", str(workdir), *tests]
     lines = [
         "[cosmic-ray]",
         f"module-path = {json.dumps([str(workdir / m) for m in group['modules']])}",
@@ -117,6 +126,12 @@ def run_group(name: str, group: dict, operators: dict, base: Path) -> GroupResul
         [BIN / "cosmic-ray", "exec", config, session],
     ]
     for step in steps:
+        if step[1] == "exec":
+            try:
+                modules = [Path(m) for m in group["modules"]]
+                select.record(workdir, modules, group_tests(workdir, group), env, log)
+            except subprocess.CalledProcessError:
+                return GroupResult(name, error=f"the coverage run failed: see {log.name}")
         done = subprocess.run(step, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
         if done.returncode != 0:
             return GroupResult(
