@@ -170,15 +170,25 @@ def wait_for_celery_queue(
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    stall: float = 30.0,
 ) -> float:
     """Wait until the LMS/CMS Celery queues are empty (no-op without a measurable queue).
 
+    Stops early when the backlog has not shrunk for ``stall`` seconds: nothing consumes the
+    queue (no worker, or tasks a killed worker left reserved), so waiting longer cannot help.
     Returns the seconds waited (0 when there was nothing to wait for).
     """
     from aspects_platform.load_test.backlogs import celery
 
-    started = clock()
-    while celery().get("backlog") and clock() - started < timeout:
+    started = last_progress = clock()
+    smallest = None
+    while backlog := celery().get("backlog"):
+        now = clock()
+        if smallest is None or backlog < smallest:
+            smallest, last_progress = backlog, now
+        if now - started >= timeout or now - last_progress >= stall:
+            log.warning("the Celery queue still holds %s tasks: not waiting any longer", backlog)
+            break
         sleep(poll)
     return clock() - started if clock() - started >= poll else 0.0
 

@@ -179,7 +179,7 @@ def test_ctrl_c_still_writes_the_end_row(sandbox_env, ch, xapi_ch):
         LoadTestStore().store_sample(only_run_id(ch), {}, datetime.now(UTC))
         assert wait_for(lambda: xapi_rows(xapi_ch) >= 3, timeout=120)  # events are flowing
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        output, _ = process.communicate(timeout=150)
     finally:
         if process.poll() is None:
             process.kill()
