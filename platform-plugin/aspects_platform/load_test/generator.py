@@ -158,9 +158,9 @@ class LoadTest:
     def run(self) -> int:
         """Set up, start, emit; the end row is written whatever happens after the start."""
         self.setup()
-        self.start()
         interrupted = False
-        try:
+        try:  # a Ctrl-C right after the start row still gets its end row
+            self.start()
             self.wait_for_monitor()
             self.emit_events()
         except KeyboardInterrupt:
