@@ -17,10 +17,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aspects_platform.clickhouse.runner import apply_migrations
 from aspects_platform.clickhouse.schema import load_migrations
+from aspects_platform.clickhouse.users import REPORTING_OBJECTS
 
 from sandbox.clickhouse_server.testing import unique_schema
 from tests.clickhouse import erb_statements as erb
-from tutoraspects.superset_assets.content import instructor
+from tutoraspects.superset_assets import content
+from tutoraspects.superset_assets.bundle import BundleSettings
+from tutoraspects.superset_assets.content import instructor, operator
 
 NOW = datetime.now(UTC).replace(tzinfo=None)
 COURSES = {"course-v1:OrgA+C1+2026": "Course One", "course-v1:OrgB+C2+2026": "Course Two"}
@@ -131,10 +134,56 @@ def insert_sink_rows(client, target, learners, dumped: datetime) -> None:
 
 
 def dataset_sql(dataset, target) -> str:
-    return dataset.sql.format(
-        reporting=target.reporting_database,
-        event_sink=target.event_sink_database,
-        xapi=target.xapi_database,
+    """The SQL the bundle ships for ``dataset``, for ``target``'s databases."""
+    settings = BundleSettings(
+        "http://127.0.0.1:8123",
+        "ch_superset",
+        reporting_database=target.reporting_database,
+        event_sink_database=target.event_sink_database,
+        xapi_database=target.xapi_database,
+        xapi_table=target.xapi_table,
+    )
+    return settings.sql(dataset)
+
+
+@pytest.mark.parametrize("dataset", content.DATASETS, ids=lambda d: d.key)
+def test_every_dataset_reads_only_what_supersets_clickhouse_user_may(reporting, dataset):
+    """Superset's ClickHouse user may SELECT users.REPORTING_OBJECTS only. On a real server a
+    dataset naming any other table fails for it; the embedded engine applies no grants, so the
+    tables each query names are read from ClickHouse's own query tree."""
+    target, client, _ = reporting
+    tree = client.query(f"EXPLAIN QUERY TREE {dataset_sql(dataset, target)}").result_rows
+    named = set(re.findall(r"table_name: (\S+)", "\n".join(row[0] for row in tree)))
+    allowed = {f"{target.reporting_database}.{name}" for name in REPORTING_OBJECTS}
+    assert named, tree
+    assert named <= allowed, sorted(named - allowed)
+
+
+def test_the_operator_datasets_count_the_sink_xapi_and_load_test_tables(reporting):
+    target, client, _ = reporting
+    sink, xapi = f"`{target.event_sink_database}`", f"`{target.xapi_database}`"
+    client.command(
+        f"INSERT INTO {sink}.load_test_runs (run_id, event_type, extra) "
+        "VALUES ('run-1', 'start', '{}'), ('run-1', 'end', '{}')"
+    )
+    found = {}
+    for dataset in operator.DATASETS:
+        sql = dataset_sql(dataset, target)
+        described = [row[:2] for row in client.query(f"DESCRIBE ({sql})").result_rows]
+        declared = [(column.name, column.type) for column in dataset.columns]
+        assert described == declared, dataset.key
+        found[dataset.key] = list(client.query(sql).named_results())
+    tables = {row["table_name"]: row["row_count"] for row in found["operator_sink_tables"]}
+    for table, rows in tables.items():
+        assert client.command(f"SELECT count() FROM {sink}.`{table}`") == rows, table
+    assert tables["external_id"] > 0 and tables["object_tag"] == 0
+    statements = client.command(f"SELECT count() FROM {xapi}.`{target.xapi_table}`")
+    assert sum(row["statements"] for row in found["operator_xapi_hourly"]) == statements > 0
+    [run] = found["operator_load_test_runs"]
+    assert (run["run_id"], run["run_events"], sorted(run["event_types"])) == (
+        "run-1",
+        2,
+        ["end", "start"],
     )
 
 

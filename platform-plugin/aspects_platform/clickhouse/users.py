@@ -17,6 +17,13 @@ from .schema import SchemaSettings
 HEX = re.compile(r"[0-9a-f]+")  # used with fullmatch
 #: Tables that keep their rows when a user retires but carry a username (blanked then).
 USERNAME_TABLES = ("course_enrollment",)
+#: The operator dashboard's views (migration 0011): counts and times per table, for admins;
+#: no course or learner column.
+REPORTING_OPERATOR_VIEWS = (
+    "operator_table_rows",
+    "operator_xapi_hourly",
+    "operator_load_test_runs",
+)
 #: What Superset reads in the reporting database (views and the tables they read; never the
 #: pseudonym key, the feed or the materialized views). docs/clickhouse.md lists them.
 REPORTING_OBJECTS = (
@@ -29,6 +36,7 @@ REPORTING_OBJECTS = (
     "learner_block_state",
     "learner_content_engagement",
     "learner_pii",
+    *REPORTING_OPERATOR_VIEWS,
 )
 #: Reporting tables with personal data: a retired user's rows are deleted (by ``user_id``).
 REPORTING_PII_TABLES = ("learner_pii",)

@@ -1,36 +1,21 @@
 """The operator assets: is data arriving? (rows per sink table, last dump, xAPI lag, load tests).
 
-Operator-only: read by Superset admins, never embedded, so these datasets read the sink and
-xAPI tables directly (counts and timestamps only, no learner columns).
+Operator-only: read by Superset admins, never embedded. The datasets read the operator views of
+the reporting database (migration 0011: counts and timestamps only, no learner column), which
+run with their creator's rights, so Superset's read-only ClickHouse user needs no grant on the
+sink or xAPI tables.
 """
 
 from __future__ import annotations
 
 from ..model import Chart, Column, Dashboard, Dataset, Metric
 
-#: The sink tables (platform-plugin migrations 0002) and the column each dump stamps.
-SINK_TABLES = (
-    "course_overviews",
-    "course_blocks",
-    "user_profile",
-    "external_id",
-    "course_enrollment",
-)
-
-#: One row per sink table; ``{table}`` comes from SINK_TABLES only (fixed names).
-_SINK_ROW = (
-    "SELECT '{table}' AS table_name, count() AS row_count, "
-    "max(time_last_dumped) AS last_dumped FROM {{event_sink}}.{table}"
-)
-_SINK_ROWS_SQL = "\nUNION ALL\n".join(_SINK_ROW.format(table=table) for table in SINK_TABLES)
-
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
         key="operator_sink_tables",
         title="Sink tables",
         description="Rows and last dump time of each table the LMS/CMS sinks write.",
-        sql=_SINK_ROWS_SQL,
-        database="event_sink",
+        sql="SELECT table_name, row_count, last_dumped FROM {reporting}.operator_table_rows",
         columns=(
             Column("table_name", "String"),
             Column("row_count", "UInt64"),
@@ -41,11 +26,7 @@ DATASETS: tuple[Dataset, ...] = (
         key="operator_xapi_hourly",
         title="xAPI statements per hour",
         description="Statements Ralph wrote, per hour of emission, with the newest per hour.",
-        sql=(
-            "SELECT toStartOfHour(emission_time) AS hour, count() AS statements, "
-            "max(emission_time) AS newest FROM {xapi}.{xapi_table} GROUP BY hour"
-        ),
-        database="xapi",
+        sql="SELECT hour, statements, newest FROM {reporting}.operator_xapi_hourly",
         columns=(
             Column("hour", "DateTime('UTC')", is_dttm=True),
             Column("statements", "UInt64"),
@@ -58,11 +39,9 @@ DATASETS: tuple[Dataset, ...] = (
         title="Load-test runs",
         description="One row per load-test run (`tutor local do load-test`).",
         sql=(
-            "SELECT run_id, min(timestamp) AS started, max(timestamp) AS last_seen, "
-            "count() AS run_events, groupUniqArray(toString(event_type)) AS event_types "
-            "FROM {event_sink}.load_test_runs GROUP BY run_id"
+            "SELECT run_id, started, last_seen, run_events, event_types "
+            "FROM {reporting}.operator_load_test_runs"
         ),
-        database="event_sink",
         columns=(
             Column("run_id", "String"),
             Column("started", "DateTime64(6, 'UTC')", is_dttm=True),
