@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from django.utils import timezone
+from edx_django_utils.cache import RequestCache
 
 from aspects_platform import retirement
 from aspects_platform.sinks import CourseOverviewSink, DumpRun, ModelSink
@@ -23,18 +24,18 @@ QUEUE_SLOTS = 2
 _STOP = object()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DumpOptions:
-    """What to dump and how fast (the command's flags)."""
+    """What to dump and how fast (the command's flags: it gives every one)."""
 
-    batch_size: int = 10_000
-    sleep_time: float = 0.0
-    ids: Sequence[Any] | None = None
-    ids_to_skip: Sequence[Any] | None = None
-    start_pk: Any = None
-    limit: int | None = None
-    force: bool = False
-    dry_run: bool = False
+    batch_size: int
+    sleep_time: float
+    ids: Sequence[Any] | None
+    ids_to_skip: Sequence[Any] | None
+    start_pk: Any
+    limit: int | None
+    force: bool
+    dry_run: bool
 
 
 @dataclass
@@ -43,14 +44,14 @@ class DumpResult:
 
     object_name: str
     candidates: int
+    dump_id: str
+    dry_run: bool
+    resume_pk: Any
     up_to_date: int = 0
     dumped: int = 0
     batches: int = 0
-    resume_pk: Any = None
-    seconds: float = 0.0
-    dump_id: str = ""
-    dry_run: bool = False
     unwritten: int = 0
+    seconds: float = field(init=False)  # set when the run ends (``_collect``)
 
     @property
     def rate(self) -> float:
@@ -207,8 +208,6 @@ def keyset_pages(
     while True:
         page = queryset if last is None else queryset.filter(pk__gt=last)
         size = next_size()
-        if size <= 0:
-            return
         page_run = run.read_now()
         rows = sink.fetch(page.order_by("pk")[:size])
         if not rows:
@@ -225,10 +224,6 @@ def clear_request_cache() -> None:
     Split keeps every course structure it loads in the request cache, and nothing clears it
     inside a management command: without this, a dump of every course holds them all.
     """
-    try:
-        from edx_django_utils.cache import RequestCache
-    except ImportError:
-        return
     RequestCache.clear_all_namespaces()
 
 
@@ -245,8 +240,13 @@ def dump(
     queryset = filtered_queryset(sink, options)
     selected = queryset.count()
     run = DumpRun.start()
-    result = DumpResult(sink.object_name, selected, dump_id=run.dump_id, dry_run=options.dry_run)
-    result.resume_pk = options.start_pk
+    result = DumpResult(
+        sink.object_name,
+        selected,
+        dump_id=run.dump_id,
+        dry_run=options.dry_run,
+        resume_pk=options.start_pk,
+    )
     started = time.monotonic()
     sender: BatchSender | None = None
     try:

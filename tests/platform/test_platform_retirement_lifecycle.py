@@ -174,7 +174,16 @@ def test_a_page_read_before_the_delete_and_inserted_after_it_is_retired_again(
 
     result = dump(
         Racing(),
-        DumpOptions(batch_size=100, force=True),
+        DumpOptions(
+            batch_size=100,
+            sleep_time=0,
+            ids=None,
+            ids_to_skip=None,
+            start_pk=None,
+            limit=None,
+            force=True,
+            dry_run=False,
+        ),  # fmt: skip
         lambda: backend.get_client(backend_config),
         backend_config["database"],
         io.StringIO(),
