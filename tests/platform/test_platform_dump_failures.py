@@ -5,6 +5,7 @@ closed pipe is a pipe whose reading end is closed (EPIPE). The command must then
 with the exact resume point, and resuming from it dumps the rest.
 """
 
+import _thread
 import contextlib
 import io
 import os
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -133,6 +135,19 @@ def wait_until_main_thread_reaches(function: str, then: str | tuple[str, ...]) -
         threading.Event().wait(0.01)
 
 
+def main_thread_leaves(function: str, within: float) -> bool:
+    """Whether the main thread is out of ``function`` within ``within`` seconds."""
+    main, deadline = threading.main_thread().ident, time.monotonic() + within
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(main)
+        while frame is not None and frame.f_code.co_name != function:
+            frame = frame.f_back
+        if frame is None:
+            return True
+        threading.Event().wait(0.01)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, settings, ch):
     """The LMS database fails on page 4 while pages 1-3 wait for ClickHouse: all 3 land.
@@ -147,10 +162,17 @@ def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, se
     database = connection.settings_dict["NAME"]
     locker = sqlite3.connect(database, isolation_level=None)
     pages: list[str] = []
+    hung: list[bool] = []
 
     def release_once_stopping() -> None:
         wait_until_main_thread_reaches("_stop_sender", ("put", "put_nowait", "join"))
+        # Longer than one put timeout: a finish() that gave up on the full queue would join
+        # a sender that never gets its stop. Such a hang is recorded, then interrupted.
+        threading.Event().wait(0.3)
         relay.release()
+        if not main_thread_leaves("_stop_sender", within=30.0):
+            hung.append(True)
+            _thread.interrupt_main()
 
     releaser = threading.Thread(target=release_once_stopping, daemon=True)
 
@@ -183,6 +205,7 @@ def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, se
         locker.close()
         connection.close()
     message = str(error.value)
+    assert not hung, "draining the queued pages never ended"
     assert len(pages) == 4, "the failure came on page 4"
     assert "OperationalError" in message and "locked" in message, message
     assert f"resume with --start_pk {pks[14]}" in message, message
