@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openedx.core.djangoapps.user_api.models import UserRetirementRequest
 
+from sandbox.clickhouse_server.process import HOST, free_port
 from tests.platform.factories import build_course
 from tests.platform.test_platform_dump_command import dump, dumped_ids, seed_profiles
 from tests.platform.test_platform_dump_failures import full_disk  # noqa: F401 - a fixture
@@ -117,3 +118,12 @@ def test_a_dump_that_wrote_nothing_before_failing_looks_for_no_retirement(ch):
     assert "nothing was written" in str(error.value), str(error.value)
     assert not retirement_reads(queries.captured_queries)
     assert dumped_ids(ch) == []
+
+
+def test_a_dry_run_of_users_needs_no_clickhouse(settings, backend_config):
+    seed_profiles(4)
+    closed = f"http://{HOST}:{free_port()}"  # nothing listens there
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {**backend_config, "url": closed}
+    out, err = dump("--object", "user_profile", "--dry-run", "--batch_size", "3")
+    assert "would dump 4 user_profile objects (of 4 selected)" in out, out
+    assert "would dump 4/4" in err

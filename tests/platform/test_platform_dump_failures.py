@@ -210,3 +210,44 @@ def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, se
     assert "OperationalError" in message and "locked" in message, message
     assert f"resume with --start_pk {pks[14]}" in message, message
     assert dumped_ids(ch) == pks[:15], "the 3 pages read before the failure were written"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_read_while_clickhouse_stalls_wait_for_room_and_all_land(
+    backend_config, settings, ch
+):
+    """ClickHouse stalls from the first INSERT on: the reader fills the queue, then waits to
+    queue the next page for longer than one put timeout. Once ClickHouse flows again, every
+    page lands: a page that found the queue full is queued later, never dropped."""
+    pks = seed_profiles(30)
+    relay = Relay(backend_config["url"])
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {**backend_config, "url": relay.url}
+    pages: list[str] = []
+
+    def release_once_the_reader_waits() -> None:
+        wait_until_main_thread_reaches("dump", "put")
+        threading.Event().wait(0.5)  # pages 2-3 fill the queue; page 4 waits past a timeout
+        relay.release()
+
+    releaser = threading.Thread(target=release_once_the_reader_waits, daemon=True)
+
+    def stall_from_the_first_page(execute, sql, params, many, context):
+        if "ORDER BY" in sql and "auth_userprofile" in sql:
+            pages.append(sql)
+            if len(pages) == 1:
+                relay.hold()
+                releaser.start()
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(stall_from_the_first_page):
+            out = io.StringIO()
+            call_command(
+                "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
+                stdout=out, stderr=io.StringIO(),
+            )  # fmt: skip
+    finally:
+        relay.release()
+        relay.close()
+    assert "Dumped 30 user_profile objects" in out.getvalue(), out.getvalue()
+    assert dumped_ids(ch) == pks
