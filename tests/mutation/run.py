@@ -122,6 +122,7 @@ def run_group(name: str, group: dict, operators: dict, base: Path) -> GroupResul
         [BIN / "cosmic-ray", "init", config, session],
         [BIN / "cr-filter-operators", session, config],
         [BIN / "cr-filter-pragma", session],
+        [BIN / "python", "-m", "tests.mutation.annotations", session],
         [BIN / "cosmic-ray", "baseline", config],
         [BIN / "cosmic-ray", "exec", config, session],
     ]
@@ -147,7 +148,7 @@ def read_results(name: str, session: Path, workdir: Path) -> GroupResult:
         rows = db.execute(
             "SELECT r.test_outcome, s.module_path, s.start_pos_row, s.operator_name "
             "FROM work_results r JOIN mutation_specs s USING (job_id) "
-            # SKIPPED: removed by the operator and pragma filters (never run).
+            # SKIPPED: removed by the operator, pragma and annotation filters (never run).
             "WHERE r.worker_outcome != 'SKIPPED'"
         ).fetchall()
     for outcome, module, row, operator in rows:
