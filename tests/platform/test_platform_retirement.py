@@ -241,6 +241,42 @@ def test_retire_returns_after_the_rows_are_gone(ch, backend_config):
     assert ran == sorted((f"{backend_config['database']}.{t}", "1") for t in PII_TABLES)
 
 
+def test_names_are_deleted_from_the_configured_reporting_database(ch, backend_config, settings):
+    """The reporting database is a setting (``reporting_database``), not always `reporting`."""
+    from aspects_platform import backend
+
+    renamed = f"{backend_config['reporting_database']}_renamed"
+    ch.command("CREATE DATABASE IF NOT EXISTS {db:Identifier}", parameters={"db": renamed})
+    ch.command(  # test-generated database names (identifiers)
+        f"CREATE TABLE IF NOT EXISTS `{renamed}`.learner_pii "
+        f"AS `{backend_config['reporting_database']}`.learner_pii"
+    )
+    config = {**backend_config, "reporting_database": renamed}
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = config
+    table = f"`{renamed}`.learner_pii"
+    ch.command(
+        f"INSERT INTO {table} (user_id, learner, username, time_last_dumped) "  # noqa: S608
+        "VALUES (44, 'p', 'x', now64(6)), (45, 'q', 'y', now64(6))"
+    )
+    client = backend.get_client(config)
+    try:
+        retired = UserRetirementSink().retire(client, config["database"], 44)
+        left = select(ch, f"SELECT user_id FROM {table}")  # noqa: S608 - a test identifier
+    finally:
+        client.close()
+        ch.command("DROP DATABASE {db:Identifier}", parameters={"db": renamed})
+    assert f"{renamed}.learner_pii" in retired
+    assert left == [(45,)]
+
+
+def test_an_unknown_object_names_every_choice():
+    from aspects_platform.sinks import MODEL_SINKS, sink_for
+
+    with pytest.raises(ValueError, match="unknown object 'auth_usr'; choose one of: ") as error:
+        sink_for("auth_usr")
+    assert all(name in str(error.value) for name in MODEL_SINKS)
+
+
 def test_cluster_delete_is_a_mutation_on_cluster(ch, backend_config):
     """ON CLUSTER needs a cluster the embedded engine lacks: the cluster statement is parsed,
     and the same mutation without the clause is run on a PII table (not a lightweight DELETE,

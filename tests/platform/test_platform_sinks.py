@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from common.djangoapps.student.models import CourseEnrollment, UserProfile
@@ -260,3 +260,31 @@ def test_profile_saved_outside_a_transaction_is_written_once(ch):
     user, profile = make_user("plain")
     UserProfile.objects.filter(pk=profile.pk).update(name="bulk update: no signal")
     assert [r[2] for r in profile_rows(ch, user.id)] == [""]
+
+
+def test_versions_follow_the_clock_and_never_repeat():
+    """Row versions (``time_last_dumped``) are the time of the read, strictly increasing."""
+    from aspects_platform.sinks.base import version_now
+
+    before = datetime.now(UTC)
+    versions = [version_now() for _ in range(5000)]
+    after = datetime.now(UTC)
+    assert before <= versions[0] and versions[-1] <= after + timedelta(milliseconds=10)
+    assert all(a < b for a, b in zip(versions, versions[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, None),
+        (datetime(2026, 3, 1, 12, 30, 5, 7, tzinfo=timezone(timedelta(hours=2))),
+         "2026-03-01 10:30:05.000007"),
+        (datetime(2026, 3, 1, 12, 30), "2026-03-01 12:30:00.000000"),  # naive: UTC already
+        (date(2026, 3, 1), "2026-03-01 00:00:00.000000"),
+        ("2026-03-01 12:30:00.000000", "2026-03-01 12:30:00.000000"),  # already text
+    ],
+)  # fmt: skip
+def test_datetimes_are_written_as_utc_text(value, text):
+    from aspects_platform.sinks.encoding import utc_datetime
+
+    assert utc_datetime(value) == text

@@ -149,7 +149,7 @@ class ModelSink:
             for column in self.columns
         ]
         self._select: tuple[str, ...] | None = None
-        self.pk_index = -1
+        self.pk_index: int | None = None  # resolved by the first fetch
 
     # --- configuration -------------------------------------------------------------------
     @classmethod
@@ -230,7 +230,8 @@ class ModelSink:
     def encode(self, rows: Sequence[Sequence[Any]], run: DumpRun) -> bytes:
         """The INSERT body for ``rows``: one list per column, in ``column_names()`` order."""
         count = len(rows)
-        fetched = list(zip(*rows, strict=True)) if rows else [()] * len(self.lookups)
+        # One values_list query: every row has the same length.
+        fetched = list(zip(*rows)) if rows else [()] * len(self.lookups)  # noqa: B905
         columns: list[Sequence[Any]] = []
         for positions, encode in self._plan:
             if len(positions) == 1:

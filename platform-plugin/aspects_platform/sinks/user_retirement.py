@@ -54,10 +54,9 @@ class UserRetirementSink:
             for table in REPORTING_PII_TABLES
         ]
 
-    @classmethod
-    def username_tables(cls) -> list[str]:
+    def username_tables(self) -> list[str]:
         """Tables whose rows stay but whose usernames are blanked (those not deleted)."""
-        pii = cls.pii_tables()
+        pii = self.pii_tables()
         return [table for table in USERNAME_TABLES if table not in pii]
 
     @classmethod
