@@ -10,6 +10,7 @@ import requests
 from django.apps import apps
 from django.conf import settings
 
+from aspects_platform import dashboards
 from aspects_platform.clickhouse.connection import display_url
 from aspects_platform.clickhouse.identifiers import quote_identifier
 from aspects_platform.doctor.context import DoctorContext
@@ -136,17 +137,70 @@ def superset(ctx: DoctorContext) -> Iterator[Finding]:
     )
 
 
+def _embedded_status(base: str, dashboard_uuid: str, origin: str) -> int | str:
+    """HTTP status of Superset's embedded page of ``dashboard_uuid`` framed by ``origin``."""
+    try:
+        return requests.get(
+            f"{base}/embedded/{dashboard_uuid}",
+            headers={"Referer": f"{origin}/"},
+            timeout=HTTP_TIMEOUT_SECS,
+            allow_redirects=False,
+        ).status_code
+    except requests.RequestException as exc:
+        return one_line(f"{type(exc).__name__}: {exc}", 200)
+
+
 @check("superset_dashboards")
 def superset_dashboards(ctx: DoctorContext) -> Iterator[Finding]:
-    """Not checked: the LMS's Superset account may only mint guest tokens."""
-    names = ", ".join(
-        d.get("slug", "?") for d in getattr(settings, "ASPECTS_INSTRUCTOR_DASHBOARDS", [])
-    )
+    """Each configured dashboard and locale copy is embedded in Superset for the LMS.
+
+    Superset's ``/embedded/<uuid>`` page needs no login: 404 when no dashboard is embedded
+    under that UUID, 403 when the framing origin (the Referer) is not an allowed domain.
+    """
+    url = superset_url()
+    if not url:
+        yield Finding("superset_dashboards", NOT_CONFIGURED, "SUPERSET_CONFIG has no service URL")
+        return
+    copies = [
+        dashboards.localized(dashboard, locale)
+        for dashboard in dashboards.configured_dashboards()
+        for locale in [dashboards.DEFAULT_LOCALE, *dashboards.dashboard_locales()]
+        if locale == dashboards.DEFAULT_LOCALE or dashboard["allow_translations"]
+    ]
+    if not copies:
+        yield Finding(
+            "superset_dashboards", NOT_CONFIGURED, "ASPECTS_INSTRUCTOR_DASHBOARDS is empty"
+        )
+        return
+    origin = _base(getattr(settings, "LMS_ROOT_URL", "") or "http://localhost")
+    base = url.rstrip("/")
+    missing, refused, failed = [], [], []
+    for copy in copies:
+        status = _embedded_status(base, copy["uuid"], origin)
+        named = f"{copy['slug']} ({copy['uuid']})"
+        if status == 404:
+            missing.append(named)
+        elif status == 403:
+            refused.append(named)
+        elif status != 200:
+            failed.append(f"{named}: {status if isinstance(status, str) else f'HTTP {status}'}")
+    problems = [
+        *([f"not in Superset: {', '.join(missing)}"] if missing else []),
+        *([f"{origin} may not frame: {', '.join(refused)}"] if refused else []),
+        *failed,
+    ]
+    if problems:
+        yield Finding(
+            "superset_dashboards",
+            ERROR,
+            "; ".join(problems),
+            "`tutor local do import-superset-assets` imports and embeds them again (allowed "
+            "domains: the LMS and CMS origins)",
+        )
+        return
     yield Finding(
         "superset_dashboards",
-        NOT_CONFIGURED,
-        f"not checked: the LMS's Superset account can only mint guest tokens, not read "
-        f"dashboards ({names or 'none configured'})",
-        "open Superset as an admin to see them; `tutor local do import-superset-assets` "
-        "imports them again",
+        OK,
+        f"{len(copies)} dashboards embedded for {origin}: "
+        + ", ".join(copy["slug"] for copy in copies),
     )
