@@ -262,17 +262,6 @@ def test_profile_saved_outside_a_transaction_is_written_once(ch):
     assert [r[2] for r in profile_rows(ch, user.id)] == [""]
 
 
-def test_versions_follow_the_clock_and_never_repeat():
-    """Row versions (``time_last_dumped``) are the time of the read, strictly increasing."""
-    from aspects_platform.sinks.base import version_now
-
-    before = datetime.now(UTC)
-    versions = [version_now() for _ in range(5000)]
-    after = datetime.now(UTC)
-    assert before <= versions[0] and versions[-1] <= after + timedelta(milliseconds=10)
-    assert all(a < b for a, b in zip(versions, versions[1:], strict=False))
-
-
 @pytest.mark.parametrize(
     ("value", "text"),
     [

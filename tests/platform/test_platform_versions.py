@@ -15,6 +15,7 @@ follows it; only a dump brings it to ClickHouse.
 import io
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aspects_platform import tasks
@@ -151,10 +152,15 @@ def test_a_task_that_read_first_loses_to_a_task_that_read_later(ch):
 
 
 def test_versions_strictly_increase_even_within_one_microsecond(ch):
-    """Two reads in the same microsecond still get two versions, in read order."""
+    """Two reads in the same microsecond still get two versions, in read order; each is the
+    time of its read (not a counter drifting away from the clock)."""
+    before = datetime.now(UTC).replace(tzinfo=None)
     run = DumpRun.start()
     versions = [run.read_now().time_last_dumped for _ in range(10_000)]
+    after = datetime.now(UTC).replace(tzinfo=None)
     assert versions == sorted(set(versions)), "a version repeated or went backwards"
+    first, last = (datetime.fromisoformat(v) for v in (versions[0], versions[-1]))
+    assert before <= first and last <= after + timedelta(milliseconds=10)
 
     user, _ = learner()
     sink = UserProfileSink()
