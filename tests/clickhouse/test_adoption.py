@@ -138,6 +138,33 @@ def test_adopt_converts_every_row_into_our_schema_and_keeps_the_originals(establ
     assert again == []
 
 
+def test_a_derived_reporting_table_is_kept_aside_and_rebuilt_from_the_converted_sources(
+    established,
+):
+    """A reporting table with one of our names (e.g. left by the established dbt project)."""
+    target, client = established
+    reporting = f"`{target.reporting_database}`"
+    client.command(f"CREATE DATABASE {reporting}")
+    client.command(
+        f"CREATE TABLE {reporting}.course_names (course_key String, course_name String) "
+        "ENGINE = MergeTree ORDER BY course_key"
+    )
+    client.command(f"INSERT INTO {reporting}.course_names VALUES ('k', 'their name')")
+    with pytest.raises(EstablishedSchemaError, match=f"{target.reporting_database}.course_names: "):
+        apply_migrations(client, target.schema)
+    said: list[str] = []
+    apply_migrations(client, target.schema, adopt_established=True, say=said.append)
+    assert (
+        f"adopted {target.reporting_database}.course_names: derived table (1 rows) kept as "
+        f"{target.reporting_database}.course_names_established_backup; the migrations rebuild "
+        "it from the source tables"
+    ) in said
+    backup = f"SELECT * FROM {reporting}.course_names_established_backup"
+    assert rows(client, backup) == [("k", "their name")]
+    ours = f"SELECT course_key, course_name FROM {reporting}.course_names FINAL"
+    assert rows(client, ours) == [("course-v1:Org+Demo+2024", "Demo v2")]
+
+
 def test_a_value_that_cannot_be_converted_leaves_the_original_untouched(established):
     target, client = established
     sink = f"`{target.event_sink_database}`"

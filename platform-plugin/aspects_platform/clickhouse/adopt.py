@@ -2,8 +2,8 @@
 
 Source tables (event sink, xAPI): our table is created under a temporary name, every row is
 copied with an explicit conversion per column (matched by name, so column order does not
-matter), the counts are compared with merges stopped on the copy, then one ``RENAME`` puts our
-table in place and keeps the original as ``<table>_established_backup``. Any failure, or a
+matter), the counts are compared with merges stopped on both tables, then one ``RENAME`` puts
+our table in place and keeps the original as ``<table>_established_backup``. Any failure, or a
 count that differs, leaves the original untouched (the copy is dropped).
 
 History-keeping originals (``MergeTree`` with one row per dump) are copied whole: our
@@ -175,37 +175,52 @@ def _check_backup_free(client, difference: TableDifference) -> None:
         )
 
 
+def _copy(client, difference: TableDifference, table: str, temporary: str, on_cluster: str):
+    """Copy every row of ``table`` into ``temporary`` (created empty); (before, after) counts.
+
+    Merges are stopped on both (the caller starts them again) and nothing is replaced on
+    insert, so both counts are the rows as they are, not fewer after a replacing merge.
+    """
+    names, expressions, _, _ = _select_list(difference)
+    client.command(f"SYSTEM STOP MERGES {on_cluster} {table}")
+    client.command(f"SYSTEM STOP MERGES {on_cluster} {temporary}")
+    before = _count(client, table)
+    client.command(
+        f"INSERT INTO {temporary} ({', '.join(names)}) "  # noqa: S608 identifiers quoted
+        f"SETTINGS optimize_on_insert = 0 SELECT {', '.join(expressions)} FROM {table}"
+    )
+    return before, _count(client, temporary)
+
+
 def adopt_table(client, settings: SchemaSettings, difference: TableDifference) -> AdoptionReport:
     """Convert one table (see the module docstring); AdoptionError leaves it untouched."""
     table, temporary, backup, backup_name = _names(settings, difference)
     on_cluster = settings.on_cluster
     _check_backup_free(client, difference)
-    before = _count(client, table)
     if difference.definition.database == settings.reporting_database:
+        before = _count(client, table)
         client.command(f"RENAME TABLE {table} TO {backup} {on_cluster}")
         return AdoptionReport(difference.name, before, 0, backup_name, derived=True)
-    names, expressions, defaulted, tests = _select_list(difference)
+    _, _, defaulted, tests = _select_list(difference)
     check_values(client, table, difference.name, tests)
     definition = difference.definition
     client.command(f"DROP TABLE IF EXISTS {temporary} {on_cluster} SYNC")
     client.command(definition.create_statement(definition.table + TEMPORARY_SUFFIX, settings))
+    original = table
     try:
-        # No replacing on insert, no merges: the copy's count is every row copied.
-        client.command(f"SYSTEM STOP MERGES {on_cluster} {temporary}")
-        client.command(
-            f"INSERT INTO {temporary} ({', '.join(names)}) "  # noqa: S608 identifiers quoted
-            f"SETTINGS optimize_on_insert = 0 SELECT {', '.join(expressions)} FROM {table}"
-        )
-        after = _count(client, temporary)
+        before, after = _copy(client, difference, table, temporary, on_cluster)
         if after != before:
             raise AdoptionError(
                 f"{difference.name}: the copy has {after} rows, the original {before}; "
                 "the original was not changed"
             )
         client.command(f"RENAME TABLE {table} TO {backup}, {temporary} TO {table} {on_cluster}")
+        original = backup
     except Exception:
         client.command(f"DROP TABLE IF EXISTS {temporary} {on_cluster} SYNC")
         raise
+    finally:
+        client.command(f"SYSTEM START MERGES {on_cluster} {original}")
     client.command(f"SYSTEM START MERGES {on_cluster} {table}")
     dropped = tuple(name for name, _ in difference.found if name not in definition.columns)
     return AdoptionReport(
