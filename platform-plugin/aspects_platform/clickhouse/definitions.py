@@ -14,7 +14,7 @@ from aspects_platform.clickhouse.expected_schema import (
     CREATE,
     Columns,
     Table,
-    expected_tables,
+    apply_statement,
     qualified,
 )
 from aspects_platform.clickhouse.sqltext import parenthesised
@@ -28,6 +28,8 @@ ORDER_BY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 AS_SELECT = re.compile(r"\s+AS\s+SELECT\b", re.IGNORECASE)
+#: One state of a table: ((column, type), ...), engine, normalised sorting key.
+Version = tuple[tuple[tuple[str, str], ...], str, str]
 
 
 def normalise_key(key: str) -> str:
@@ -48,6 +50,9 @@ class TableDefinition:
     body: str
     #: Version of the first migration that creates the table.
     created_by: int
+    #: Every state the migrations leave it in, statement after statement (the last is this
+    #: definition): a run that stopped half-way leaves one of them.
+    versions: tuple[Version, ...] = ()
 
     def create_statement(self, name: str, settings: SchemaSettings) -> str:
         """``CREATE TABLE`` of this definition under ``name`` (same database)."""
@@ -73,22 +78,32 @@ def _parts(statement: str, body_start: int) -> tuple[str, str, str]:
 def table_definitions(
     migrations: list[Migration], settings: SchemaSettings
 ) -> dict[Table, TableDefinition]:
-    """Every table (with a column list) the migrations leave, for ``settings``' names."""
+    """Every table (with a column list) the migrations leave, for ``settings``' names, with
+    each state it passes through on the way (``versions``)."""
     created: dict[Table, int] = {}
     latest: dict[Table, tuple[str, str, str]] = {}
+    versions: dict[Table, list[Version]] = {}
+    tables: dict[Table, Columns] = {}
     for migration in migrations:
         for statement in migration.statements(settings):
             match = CREATE.match(statement.strip())
-            if match is None:
-                continue
-            table = qualified(match["name"], settings.event_sink_database)
-            created.setdefault(table, migration.version)
-            latest[table] = _parts(statement.strip(), match.end())
+            if match is not None:
+                table = qualified(match["name"], settings.event_sink_database)
+                if not (match["if_not"] and table in tables):
+                    created.setdefault(table, migration.version)
+                    latest[table] = _parts(statement.strip(), match.end())
+            apply_statement(tables, statement, settings.event_sink_database)
+            for table, columns in tables.items():
+                if table in latest:
+                    version = (tuple(columns.items()), *latest[table][1:])
+                    if version not in versions.setdefault(table, []):
+                        versions[table].append(version)
     definitions = {}
-    for table, columns in expected_tables(migrations, settings).items():
+    for table, columns in tables.items():
         if table in latest:
             body, engine, key = latest[table]
             definitions[table] = TableDefinition(
-                table[0], table[1], columns, engine, key, body, created[table]
-            )
+                table[0], table[1], dict(columns), engine, key, body, created[table],
+                tuple(versions[table]),
+            )  # fmt: skip
     return definitions

@@ -8,7 +8,7 @@ fail later, so the runner compares it first (docs/migrating-from-established-asp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aspects_platform.clickhouse.expected_schema import Table, normalise_type
 
@@ -91,6 +91,17 @@ def compare(definition: TableDefinition, engine: str, sorting_key: str, found) -
     return problems
 
 
+def matches_a_version(definition: TableDefinition, engine: str, key: str, found) -> bool:
+    """Whether ``found`` is one of the states our migrations leave the table in (a run of ours
+    that stopped half-way, before recording the migration)."""
+    return any(
+        not compare(
+            replace(definition, columns=dict(columns), engine=e, sorting_key=k), engine, key, found
+        )
+        for columns, e, k in definition.versions
+    )
+
+
 def _existing(client, databases: list[str]) -> dict[Table, tuple[str, str, list]]:
     """{(database, table): (engine, sorting key, [(column, type)])} of the databases' tables."""
     tables = client.query(
@@ -125,6 +136,6 @@ def established_differences(
             continue
         engine, key, found = existing[table]
         problems = compare(definition, engine, key, found)
-        if problems:
+        if problems and not matches_a_version(definition, engine, key, found):
             differences.append(TableDifference(definition, engine, key, found, problems))
     return differences
