@@ -15,7 +15,7 @@ from aspects_platform.clickhouse.established import (
 from aspects_platform.clickhouse.runner import MIGRATIONS_TABLE, apply_migrations
 from aspects_platform.clickhouse.schema import SchemaSettings, load_migrations, table_columns
 
-from sandbox.clickhouse_server.testing import unique_schema
+from sandbox.clickhouse_server.testing import format_query, single_node_form, unique_schema
 from tests.clickhouse.established_schema import DUMP, ROWS, TABLES, XAPI_ROWS, create_established
 from tests.clickhouse.test_migrate_job import job_env, run_job
 from tests.clickhouse.test_migrations import CONTRACT, XAPI_CONTRACT
@@ -199,6 +199,45 @@ def test_an_earlier_backup_is_never_overwritten(established):
     after = snapshot(client, target.schema)
     taxonomy = [row for row in after if row[1] == "taxonomy"]
     assert taxonomy == [row for row in before if row[1] == "taxonomy"]
+
+
+class ClusterAsSingleNode:
+    """A real client for cluster-mode DDL on the single-node engine (no Keeper here): each
+    statement is parsed by the engine, recorded, and run without ``ON CLUSTER`` and
+    replication arguments (as test_migrations checks the migrations' cluster DDL)."""
+
+    def __init__(self, client, cluster: str):
+        self.client, self.cluster, self.statements = client, cluster, []
+
+    def command(self, statement: str, **kwargs):
+        self.statements.append(statement)
+        local = single_node_form(format_query(self.client, statement), self.cluster)
+        return self.client.command(local, **kwargs)
+
+    def query(self, statement: str, **kwargs):
+        return self.client.query(statement, **kwargs)
+
+
+def test_cluster_mode_converts_with_on_cluster_ddl_and_replicated_tables(established):
+    target, client = established
+    clustered = dataclasses.replace(target.schema, cluster="aspects_cluster")
+    (difference,) = [
+        d
+        for d in established_differences(client, clustered, load_migrations(), set())
+        if d.definition.table == "external_id"
+    ]
+    assert "expected ReplicatedReplacingMergeTree ORDER BY (user_id, external_id_type)" in (
+        difference.describe()
+    )
+    recording = ClusterAsSingleNode(client, "aspects_cluster")
+    report = adopt_table(recording, clustered, difference)
+    assert (report.rows_before, report.rows_after) == (1, 1)
+    ddl = [s for s in recording.statements if not s.startswith("INSERT")]
+    assert ddl and all("ON CLUSTER `aspects_cluster`" in s for s in ddl), ddl
+    (create,) = [s for s in ddl if s.startswith("CREATE TABLE")]
+    assert "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" in create
+    sink = target.event_sink_database
+    assert table_columns(client, sink, "external_id") == CONTRACT["external_id"]
 
 
 def test_tables_recorded_by_our_runner_are_not_compared(clickhouse):
