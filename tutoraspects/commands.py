@@ -33,6 +33,8 @@ DUMP_OBJECTS = ("course_overviews", *INTEGER_KEYED_OBJECTS)
 LOAD_TEST_BACKENDS = PIPELINES
 LOAD_TEST_FOLDER = LOAD_TEST_OUTPUT_DIR.rsplit("/", 1)[1]
 OPENEDX_SERVICES = ("cms", "lms")
+#: The migration runner's flag converting an established install's tables (init-clickhouse).
+ADOPT_ESTABLISHED = "--adopt-established"
 #: Output formats of the in-platform ``aspects_doctor`` command.
 DOCTOR_FORMATS = ("text", "json")
 
@@ -292,9 +294,21 @@ def _init_task(name: str) -> Job:
 
 
 @click.command(name="init-clickhouse")
-def init_clickhouse() -> Job:
+@click.option(
+    ADOPT_ESTABLISHED,
+    is_flag=True,
+    help="Convert the tables of an established Aspects install (same names, other schema) "
+    "to ours, keeping each original as <table>_established_backup "
+    "(docs/migrating-from-established-aspects.md).",
+)
+def init_clickhouse(adopt_established: bool) -> Job:
     """Re-run the ClickHouse init: wait for the server; databases, users, grants, migrations."""
-    yield from _init_task("clickhouse")
+    if not adopt_established:
+        yield from _init_task("clickhouse")
+        return
+    # The init script adds the flag to the migration command when this variable is set.
+    for service, script in _init_task("clickhouse"):
+        yield service, "{% set aspects_adopt_established = true %}" + script
 
 
 @click.command(name="import-superset-assets")

@@ -63,15 +63,17 @@ class AspectsPlatformConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        """Apply setting defaults and connect every receiver whose sender can be imported.
+        """Apply setting defaults (the established app's filter steps replaced by ours) and
+        connect every receiver whose sender can be imported.
 
         The platform connects ``PLATFORM_RECEIVERS`` itself; connecting them here too (same
         ``dispatch_uid``) makes the app work in any Django project, e.g. the sandbox LMS.
         """
         from django.conf import settings
 
-        from aspects_platform import signals
+        from aspects_platform import established, signals
         from aspects_platform.settings.common import apply_defaults
 
         apply_defaults(settings)
+        established.replace_filter_steps(settings)
         signals.connect_receivers()

@@ -22,7 +22,7 @@ from django import db
 from django.conf import settings
 from django.core.cache import cache
 
-from aspects_platform import backend, retirement
+from aspects_platform import backend, established, retirement
 from aspects_platform.models import ClickHouseRetirement
 from aspects_platform.sinks import (
     CourseOverviewSink,
@@ -313,3 +313,53 @@ def confirm_clickhouse_retirement(
         # Mutations still running: look again later; the record stays "submitted" meanwhile.
         countdown = float(settings.EVENT_SINK_CLICKHOUSE_RETIREMENT_CONFIRM_SECS)
         raise self.retry(exc=exc, countdown=countdown, max_retries=12) from exc
+
+
+def _forward_established(task_name: str, target, *args) -> str:
+    """Queue ``target(*args)`` for a task the established app queued; say so in the log."""
+    target.delay(*args)
+    log.warning(
+        "%s: a task of the established platform-plugin-aspects (queued before the switch), "
+        "forwarded to %s",
+        task_name,
+        target.name,
+    )
+    return f"forwarded to {target.name}"
+
+
+@shared_task(name=f"{established.PACKAGE}.tasks.dump_course_to_clickhouse")
+def established_dump_course_to_clickhouse(
+    course_key_string: str, connection_overrides: dict | None = None
+) -> str:
+    """Their course dump, still queued: ours (``dump_course_to_clickhouse``) runs instead."""
+    name = f"{established.PACKAGE}.tasks.dump_course_to_clickhouse"
+    return _forward_established(
+        name, dump_course_to_clickhouse, str(course_key_string), connection_overrides
+    )
+
+
+@shared_task(name=f"{established.PACKAGE}.tasks.dump_data_to_clickhouse")
+def established_dump_data_to_clickhouse(
+    sink_module: str, sink_name: str, object_id: Any, connection_overrides: dict | None = None
+) -> str:
+    """Their one-object dump, still queued: forwarded by sink class name to ours
+    (UserRetirementSink: the retirement task); an unknown sink fails naming the choices."""
+    name = f"{established.PACKAGE}.tasks.dump_data_to_clickhouse"
+    if sink_name == "UserRetirementSink":
+        return _forward_established(
+            name, retire_user_from_clickhouse, int(object_id), connection_overrides
+        )
+    if sink_name == "CourseOverviewSink":
+        return _forward_established(
+            name, dump_course_to_clickhouse, str(object_id), connection_overrides
+        )
+    object_name = established.SINK_OBJECTS.get(sink_name)
+    if object_name is None:
+        known = ", ".join(["CourseOverviewSink", *established.SINK_OBJECTS, "UserRetirementSink"])
+        raise ValueError(
+            f"{name}: no Aspects replacement for the sink {sink_module}.{sink_name} (known: "
+            f"{known}); dump its objects with `dump_data_to_clickhouse --object <name>`"
+        )
+    return _forward_established(
+        name, dump_object_to_clickhouse, object_name, object_id, connection_overrides
+    )

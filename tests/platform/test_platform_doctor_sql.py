@@ -9,9 +9,9 @@ partial revokes ``REVOKE ... FROM``, role grants without ``ON``, sometimes a tra
 from __future__ import annotations
 
 import pytest
+from aspects_platform.clickhouse.expected_schema import expected_tables
 from aspects_platform.clickhouse.schema import Migration, SchemaSettings, load_migrations
 from aspects_platform.clickhouse.users import grants
-from aspects_platform.doctor.expected_schema import expected_tables
 from aspects_platform.doctor.grants import compare_grants
 
 SCHEMA = SchemaSettings()

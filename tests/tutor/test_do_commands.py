@@ -314,6 +314,7 @@ def test_load_test_fails_when_the_monitor_fails(sandbox: TutorSandbox, tmp_path:
         (["aspects-doctor", "--format", "xml"], ["--format", "'xml'", "text", "json"]),
         (["aspects-doctor", "--service", "studio"], ["cms", "lms"]),
         (["aspects-doctor", "--verbose"], ["--verbose"]),
+        (["init-clickhouse", "--adopt-establised"], ["--adopt-establised", "--adopt-established"]),
     ],
 )
 def test_invalid_flags_exit_2_before_any_container(
@@ -372,6 +373,17 @@ def test_init_clickhouse_reruns_the_clickhouse_init_task(
     assert service == "aspects"
     assert script == init_scripts["aspects"]
     assert "python -m aspects_platform.clickhouse.migrate" in script
+
+
+def test_init_clickhouse_adopt_established_passes_the_flag_to_the_migrations(
+    sandbox: TutorSandbox, init_scripts: dict[str, str]
+) -> None:
+    _, service, script = run_job(sandbox, "init-clickhouse", "--adopt-established")
+    assert service == "aspects"
+    migrate = "python -m aspects_platform.clickhouse.migrate --wait 120"
+    assert script == init_scripts["aspects"].replace(migrate, f"{migrate} --adopt-established")
+    assert script != init_scripts["aspects"]
+    assert "--adopt-established" not in init_scripts["aspects"]
 
 
 def test_import_superset_assets_reruns_the_superset_init_task(

@@ -1,8 +1,11 @@
-"""The init job: ``python -m aspects_platform.clickhouse.migrate [--wait S] [--skip-users]``.
+"""The init job: ``python -m aspects_platform.clickhouse.migrate [--wait S] [--skip-users]
+[--adopt-established]``.
 
 Waits for ClickHouse's /ping, creates/updates the service users and grants, applies the
-migrations and prints what it did, never a password. Configuration comes from the environment;
-each variable ``X`` may instead be read from the file named by ``X_FILE``.
+migrations and prints what it did, never a password. Tables of an established Aspects install
+stop it before any change, unless ``--adopt-established`` converts them (see the runner).
+Configuration comes from the environment; each variable ``X`` may instead be read from the
+file named by ``X_FILE``.
 """
 
 import argparse
@@ -13,7 +16,9 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
+from .adopt import AdoptionError
 from .connection import connect, display_url, parse_url
+from .established import ADOPT_FLAG, EstablishedSchemaError
 from .identifiers import InvalidIdentifierError
 from .runner import MigrationChecksumError, apply_migrations
 from .schema import SchemaSettings
@@ -119,14 +124,23 @@ def wait_for_ping(url: str, wait_secs: float, say=print) -> None:
         delay = min(delay * 2, 5.0)
 
 
-def run(config: MigrateConfig, wait_secs: float = 0, skip_users: bool = False, say=print):
-    """Wait, create users/grants, apply migrations. Returns the migrations applied now."""
+def run(
+    config: MigrateConfig,
+    wait_secs: float = 0,
+    skip_users: bool = False,
+    say=print,
+    adopt_established: bool = False,
+):
+    """Wait, (convert established tables,) apply migrations, create users/grants.
+
+    Returns the migrations applied now.
+    """
     if wait_secs:
         wait_for_ping(config.url, wait_secs, say)
     client = connect(config.url, config.admin_user, config.admin_password)
     cluster = f" on cluster {config.schema.cluster}" if config.schema.cluster else ""
     say(f"connected to ClickHouse {client.server_version} at {display_url(config.url)}{cluster}")
-    applied = apply_migrations(client, config.schema)
+    applied = apply_migrations(client, config.schema, adopt_established=adopt_established, say=say)
     for migration in applied:
         say(f"applied migration {migration.version:04d}_{migration.name}")
     if not applied:
@@ -148,16 +162,22 @@ def main(argv: list[str] | None = None) -> int:
         "--wait", type=float, default=0, metavar="SECONDS", help="wait for /ping (default 0)"
     )
     parser.add_argument("--skip-users", action="store_true", help="do not touch users/grants")
+    parser.add_argument(
+        ADOPT_FLAG,
+        action="store_true",
+        help="convert tables of an established Aspects install to this schema (originals "
+        "kept as <table>_established_backup; docs/migrating-from-established-aspects.md)",
+    )
     args = parser.parse_args(argv)
     if args.wait < 0:
         parser.error("--wait must be 0 or more seconds")
     try:
         config = config_from_env()
-        run(config, args.wait, args.skip_users)
+        run(config, args.wait, args.skip_users, adopt_established=args.adopt_established)
     except (ConfigurationError, InvalidIdentifierError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except MigrationChecksumError as error:
+    except (MigrationChecksumError, EstablishedSchemaError, AdoptionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except Exception as error:  # noqa: BLE001 - the job must end with a message, not a trace

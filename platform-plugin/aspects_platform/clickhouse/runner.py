@@ -1,7 +1,10 @@
 """Apply the versioned migrations in order and record them in a migrations table."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .adopt import adopt_tables
+from .established import EstablishedSchemaError, established_differences
 from .identifiers import quote_identifier
 from .pseudonyms import ensure_pseudonym_key
 from .schema import Migration, SchemaSettings, load_migrations, replicated_engine
@@ -48,15 +51,53 @@ def applied_migrations(client, settings: SchemaSettings) -> dict[int, AppliedMig
     return {int(v): AppliedMigration(int(v), n, c) for v, n, c in rows}
 
 
+def recorded_versions(client, settings: SchemaSettings) -> set[int]:
+    """Versions in the migrations table; empty when it does not exist (nothing is created)."""
+    exists = client.query(
+        "SELECT count() FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+        parameters={"db": settings.event_sink_database, "t": MIGRATIONS_TABLE},
+    ).result_rows[0][0]
+    return set(applied_migrations(client, settings)) if exists else set()
+
+
+def check_established(
+    client,
+    settings: SchemaSettings,
+    migrations: list[Migration],
+    adopt_established: bool = False,
+    say: Callable[[str], None] = lambda _line: None,
+) -> None:
+    """Before any DDL: tables with our names that our runner did not create must match ours.
+
+    Differences raise EstablishedSchemaError (nothing changed) unless ``adopt_established``,
+    which converts them (``adopt``) and says what it did per table.
+    """
+    differences = established_differences(
+        client, settings, migrations, recorded_versions(client, settings)
+    )
+    if differences and not adopt_established:
+        raise EstablishedSchemaError(differences)
+    for difference in differences:
+        say(f"established table {difference.describe()}")
+    for report in adopt_tables(client, settings, differences):
+        say(f"adopted {report.describe()}")
+
+
 def apply_migrations(
-    client, settings: SchemaSettings, migrations: list[Migration] | None = None
+    client,
+    settings: SchemaSettings,
+    migrations: list[Migration] | None = None,
+    adopt_established: bool = False,
+    say: Callable[[str], None] = lambda _line: None,
 ) -> list[Migration]:
     """Apply every migration not yet recorded; return those applied now (empty = up to date).
 
-    Each statement is idempotent (``IF NOT EXISTS``), so a run that stopped half-way is simply
-    run again. A recorded migration whose file changed raises MigrationChecksumError.
+    First ``check_established`` (tables of an established install). Each statement is
+    idempotent (``IF NOT EXISTS``), so a run that stopped half-way is simply run again. A
+    recorded migration whose file changed raises MigrationChecksumError.
     """
     migrations = load_migrations() if migrations is None else migrations
+    check_established(client, settings, migrations, adopt_established, say)
     for statement in bootstrap_statements(settings):
         client.command(statement)
     done = applied_migrations(client, settings)

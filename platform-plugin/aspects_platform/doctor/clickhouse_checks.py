@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 from aspects_platform import backend
 from aspects_platform.clickhouse import users
+from aspects_platform.clickhouse.expected_schema import expected_tables, normalise_type
 from aspects_platform.clickhouse.runner import MIGRATIONS_TABLE, applied_migrations
 from aspects_platform.clickhouse.schema import load_migrations
 from aspects_platform.doctor.context import ClickHouseUnreachable, DoctorContext
-from aspects_platform.doctor.expected_schema import expected_tables, normalise_type
 from aspects_platform.doctor.findings import ERROR, OK, WARNING, Finding, check, one_line
 from aspects_platform.doctor.grants import compare_grants
 

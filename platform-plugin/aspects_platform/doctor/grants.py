@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aspects_platform.doctor.sqltext import split_top_level
+from aspects_platform.clickhouse.sqltext import split_top_level
 
 #: Parents of the privileges the services need (ClickHouse's privilege hierarchy).
 PARENTS: dict[str, frozenset[str]] = {

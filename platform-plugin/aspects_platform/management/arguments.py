@@ -30,3 +30,13 @@ def positive_float(text: str) -> float:
     if value == 0:
         raise argparse.ArgumentTypeError("0 is not allowed: must be more than 0")
     return value
+
+
+def object_name(text: str) -> str:
+    """A ``--object`` name; an established app's name with no object of ours is refused,
+    naming what replaces it (``established.DUMP_OBJECTS``)."""
+    from aspects_platform.established import DUMP_OBJECTS
+
+    if text in DUMP_OBJECTS:
+        raise argparse.ArgumentTypeError(DUMP_OBJECTS[text])
+    return text

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from aspects_platform import backend, toggles
 from aspects_platform.clickhouse.identifiers import InvalidIdentifierError
 from aspects_platform.dump import DumpFailed, DumpOptions, DumpResult, ProgressOutputError, dump
-from aspects_platform.management.arguments import non_negative_float, positive_int
+from aspects_platform.management.arguments import non_negative_float, object_name, positive_int
 from aspects_platform.sinks import MODEL_SINKS, sink_for
 
 
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--object",
             required=True,
+            type=object_name,
             choices=sorted(MODEL_SINKS),
             help="what to dump",
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from aspects_platform.clickhouse.schema import Migration, SchemaSettings
-from aspects_platform.doctor.sqltext import parenthesised, split_top_level
+from aspects_platform.clickhouse.sqltext import parenthesised, split_top_level
 
 Table = tuple[str, str]  # (database, table)
 Columns = dict[str, str]  # name -> type, in definition order
