@@ -8,6 +8,8 @@ Tutor's CLI, run by the Tutor tier in child processes, loads the copy's plugin t
 killed, and every survivor (file, line, operator). Not part of CI: it takes a while.
 
     python -m tests.mutation.run [--jobs 2] [--group dump --group backend ...] [--keep]
+
+Without ``--group``: the groups listed as ``default`` in targets.toml.
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def main() -> int:
     args = parser.parse_args()
     targets = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
     groups = targets["groups"]
-    chosen = args.group or list(groups)
+    chosen = args.group or targets["default"]
     unknown = sorted(set(chosen) - set(groups))
     if unknown or args.jobs < 1:
         parser.error(f"unknown group(s) {unknown}; choose from {sorted(groups)}; --jobs >= 1")
