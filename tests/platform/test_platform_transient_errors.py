@@ -4,12 +4,16 @@ Errors with a given code are raised by the engine itself (``throwIf`` with a cus
 HTTP, so the code reaches ``is_transient`` exactly as clickhouse-connect reports it.
 """
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aspects_platform import backend
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
+from sandbox.clickhouse_server.process import HOST, free_port
+from tests.clickhouse.relay import Relay
 
 #: Every code the sinks retry, written from ClickHouse's error code names (ErrorCodes.cpp), kept
 #: apart from backend.TRANSIENT_ERROR_CODES so that a code dropped there fails a case here.
@@ -151,7 +155,9 @@ def answering_status():
         server.server_close()
 
 
-@pytest.mark.parametrize(("status", "transient"), [(500, True), (503, True), (404, False)])
+@pytest.mark.parametrize(
+    ("status", "transient"), [(500, True), (503, True), (499, False), (404, False)]
+)
 def test_an_http_status_without_a_clickhouse_code(
     backend_config, answering_status, status, transient
 ):
@@ -170,3 +176,27 @@ def test_a_client_side_error_without_code_or_status_is_not_transient(ch):
     assert not isinstance(raised.value, OperationalError)
     assert backend.error_code(raised.value) is None
     assert not backend.is_transient(raised.value)
+
+
+def test_a_refused_connection_is_transient():
+    """A socket-level failure (no answer at all) is worth retrying."""
+    port = free_port()  # nothing listens there
+    with pytest.raises(ConnectionRefusedError) as raised:
+        socket.create_connection((HOST, port), timeout=5)
+    assert backend.is_transient(raised.value)
+
+
+def test_the_configured_timeout_applies(backend_config):
+    """ClickHouse answers 3 s late: a 1 s ``timeout_secs`` gives up (the default 5 s would not)."""
+    relay = Relay(backend_config["url"])
+    relay.hold()
+    late = threading.Timer(3.0, relay.release)
+    late.start()
+    try:
+        with pytest.raises(OperationalError) as raised:
+            backend.get_client({**backend_config, "url": relay.url, "timeout_secs": 1})
+    finally:
+        late.cancel()
+        relay.release()
+        relay.close()
+    assert backend.is_transient(raised.value)
