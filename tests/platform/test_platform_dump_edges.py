@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 from openedx.core.djangoapps.user_api.models import UserRetirementRequest
 
 from sandbox.clickhouse_server.process import HOST, free_port
@@ -41,8 +42,11 @@ def test_progress_rate_and_eta_agree_with_the_time_the_dump_took(ch):
     """The rate counts from the start of this dump: at least rows / the whole wall time."""
     seed_profiles(23)
     started = time.monotonic()
-    _, err = dump("--object", "user_profile", "--batch_size", "10")
+    out, err = dump("--object", "user_profile", "--batch_size", "10")
     wall = time.monotonic() - started
+    took = re.search(r"in 3 batches, (?P<seconds>[\d.]+)s \((?P<rate>[\d,]+) rows/s\)", out)
+    assert took and float(took["seconds"]) <= wall + 0.01, (out, wall)
+    assert int(took["rate"].replace(",", "")) + 1 >= 23 / wall, (out, wall)
     lines = [PROGRESS.match(line) for line in err.strip().splitlines()]
     assert len(lines) == 3 and all(lines), err
     for line in lines:
@@ -82,6 +86,16 @@ def test_a_limit_inside_a_page_of_stale_courses_resumes_after_the_last_course_du
     dump("--object", "course_overviews", "--start_pk", str(keys[1]))
     dumped = [r[0] for r in ch.query("SELECT course_key FROM course_overviews").result_rows]
     assert sorted(dumped) == [str(k) for k in keys], "each course once, none skipped"
+
+
+def test_a_limit_over_stale_courses_stops_reading_once_reached(ch):
+    keys = sorted((build_course(number=f"S{i}") for i in range(3)), key=str)
+    with CaptureQueriesContext(connection) as queries:
+        out, _ = dump("--object", "course_overviews", "--limit", "1", "--batch_size", "1")
+    assert "Dumped 1 course_overviews objects" in out, out
+    reads = page_reads(queries.captured_queries, CourseOverview._meta.db_table)
+    assert len(reads) == 1, reads
+    assert ch.query("SELECT course_key FROM course_overviews").result_rows == [(str(keys[0]),)]
 
 
 def test_a_dump_of_users_looks_for_retirements_begun_meanwhile_a_dry_run_does_not(ch):
