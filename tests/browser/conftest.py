@@ -83,16 +83,26 @@ def chromium() -> Iterator:
             browser.close()
 
 
-@pytest.fixture
-def lms(transactional_db) -> Iterator[str]:
-    """The sandbox LMS on ``LMS_ORIGIN`` (static files served), for this test's data."""
+@pytest.fixture(scope="session")
+def lms_server(django_db_setup) -> Iterator[None]:
+    """The sandbox LMS served on ``LMS_ORIGIN`` (static files too) for the whole session.
+
+    One server for every test: the port is fixed, and Django's live server binds without
+    SO_REUSEADDR, so a second server on it fails while the first one's connections linger.
+    """
     from pytest_django.live_server_helper import LiveServer
 
     server = LiveServer(f"{HOST}:{LMS_PORT}")
     try:
-        yield LMS_ORIGIN
+        yield
     finally:
         server.stop()
+
+
+@pytest.fixture
+def lms(lms_server, transactional_db) -> str:
+    """The LMS's origin, serving this test's data (committed: the server has its own thread)."""
+    return LMS_ORIGIN
 
 
 @pytest.fixture

@@ -72,14 +72,14 @@ def course_statements(course: SeededCourse, day: datetime) -> list[dict]:
     )  # fmt: skip
 
 
-def seed_two_courses(clickhouse: ClickHouseTarget) -> list[SeededCourse]:
-    """Two courses through the LMS, then their learners' statements into the xAPI table.
+def seed_courses(clickhouse: ClickHouseTarget, orgs=ORGS) -> list[SeededCourse]:
+    """One course per org through the LMS, then its learners' statements into the xAPI table.
 
     Runs with database access and the sinks pointed at ``clickhouse`` (the caller's settings).
     Course runs are unique, so the data of an earlier run in the same ClickHouse never counts.
     """
     suffix = uuid.uuid4().hex[:8]
-    courses = [seed_course(org, suffix) for org in ORGS]
+    courses = [seed_course(org, suffix) for org in orgs]
     day = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=3)
     client = clickhouse.client()
     try:

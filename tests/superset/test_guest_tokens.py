@@ -18,7 +18,7 @@ import yaml
 
 from tests.superset import guest as embedded
 from tests.superset.api import SupersetClient
-from tests.superset.courses import ORGS, SeededCourse, seed_two_courses
+from tests.superset.courses import ORGS, SeededCourse, seed_courses
 from tests.superset.server import SupersetServer
 from tests.tiers import backend_config
 from tutoraspects.superset_assets import content, query
@@ -75,7 +75,7 @@ def scene(superset: SupersetServer, clickhouse, django_db_setup, django_db_block
         dashboards.forget_warning()
         tasks._forget_clients()
         try:
-            courses = seed_two_courses(clickhouse)
+            courses = seed_courses(clickhouse)
             # The operator dashboard's load-test dataset: one run, as the load test records it.
             store = LoadTestStore(config)
             store.record("superset-tier-run", "start", {"note": "tests/superset"})
