@@ -7,11 +7,17 @@ test session in a temporary folder, with the migrations applied. Set
 fresh, uniquely named databases (``clickhouse.event_sink_database`` ...) and drops them at the
 end. ``clickhouse.stop()``/``start()`` exist only for the embedded server; tests needing them
 use the ``embedded_clickhouse`` fixture, which skips on a real server.
+
+``superset`` (``tests/superset/server.py``): a real Superset on that ClickHouse, started on
+first use and shared by every tier for the rest of the session.
 """
 
 import pytest
 
 from sandbox.clickhouse_server.testing import ClickHouseTarget, target_from_environment
+from tests.superset.server import superset, superset_extra_settings, superset_redis
+
+__all__ = ["superset", "superset_extra_settings", "superset_redis"]
 
 
 @pytest.fixture(scope="session")

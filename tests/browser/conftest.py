@@ -3,8 +3,9 @@
 Every test here carries the ``browser`` marker. Playwright drives ``/usr/bin/chromium`` (or
 ``$ASPECTS_TEST_CHROMIUM``) with the launch flags that work as root in a container, a fresh
 profile per test. The LMS runs in this process (Django's live server on a port chosen up
-front, so that Superset can be told the LMS origin before it starts) on the same host name as
-Superset: the browser then treats both as one site (the iframe keeps its storage).
+front, ``tests/superset/server.py``, so that Superset can be told the LMS origin before it
+starts) on the same host name as Superset: the browser then treats both as one site (the iframe
+keeps its storage).
 Screenshots go to ``test-artifacts/browser/`` at the repository root.
 """
 
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.clickhouse_server.process import HOST, free_port
+from sandbox.clickhouse_server.process import HOST
+from tests.superset.server import TEST_LMS_ORIGIN, TEST_LMS_PORT
+from tests.tiers import mark_tier, setup_sandbox_lms
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
@@ -30,32 +33,19 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-#: The LMS's port, fixed before any server starts (Superset's frame-ancestors need it).
-LMS_PORT = free_port()
-LMS_ORIGIN = f"http://{HOST}:{LMS_PORT}"
+#: The LMS's origin, fixed before any server starts (Superset's frame-ancestors need it).
+LMS_PORT, LMS_ORIGIN = TEST_LMS_PORT, TEST_LMS_ORIGIN
 
 
 def pytest_configure(config) -> None:
-    """The sandbox LMS's test settings, as the platform tier uses them.
-
-    Playwright's sync API runs an event loop in the test's thread; the ORM calls made there
-    (fixtures, the test) are still synchronous, which Django must be told.
-    """
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.platform.settings")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
+    """The sandbox LMS's test settings; Playwright's sync API runs an event loop in the test's
+    thread, so Django is told the ORM calls made there are synchronous."""
+    setup_sandbox_lms(async_unsafe=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/browser is in the ``browser`` tier."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+    mark_tier(items, Path(__file__).parent, pytest.mark.browser)
 
 
 def chromium_path() -> str:
@@ -93,16 +83,26 @@ def chromium() -> Iterator:
             browser.close()
 
 
-@pytest.fixture
-def lms(transactional_db) -> Iterator[str]:
-    """The sandbox LMS on ``LMS_ORIGIN`` (static files served), for this test's data."""
+@pytest.fixture(scope="session")
+def lms_server(django_db_setup) -> Iterator[None]:
+    """The sandbox LMS served on ``LMS_ORIGIN`` (static files too) for the whole session.
+
+    One server for every test: the port is fixed, and Django's live server binds without
+    SO_REUSEADDR, so a second server on it fails while the first one's connections linger.
+    """
     from pytest_django.live_server_helper import LiveServer
 
     server = LiveServer(f"{HOST}:{LMS_PORT}")
     try:
-        yield LMS_ORIGIN
+        yield
     finally:
         server.stop()
+
+
+@pytest.fixture
+def lms(lms_server, transactional_db) -> str:
+    """The LMS's origin, serving this test's data (committed: the server has its own thread)."""
+    return LMS_ORIGIN
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ problem_interaction_events (``evaluated``), video_events, navigation_events.
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 LMS = "http://localhost:8000"
 VERSION = {
@@ -170,3 +171,41 @@ def passed(actor, course_key, course_name, when) -> dict:
     """``edx.course.grade.passed.first_time``."""
     obj = _course_object(course_key, course_name)
     return _statement(actor, "http://adlnet.gov/expapi/verbs/passed", "passed", obj, when)
+
+
+def four_learners(course, name, actors, day, problems, video_key, sequential) -> list[dict]:
+    """Learner 0 passes, 1 answers wrong three times (at risk), 2 watches, 3 leaves.
+
+    ``problems``: the usage keys of the problem learner 0 gets right and learner 1 gets wrong
+    (the same key twice when the course has one problem).
+    """
+    right, wrong = problems
+    found = [registered(actor, course, name, "verified" if i else "audit", day)
+             for i, actor in enumerate(actors)]  # fmt: skip
+    first, second, third, fourth = actors
+    found += [
+        navigated(first, course, name, sequential, day),
+        evaluated(first, course, name, right, True, 1.0, 1, day),
+        course_graded(first, course, name, 0.9, "Pass", day),
+        passed(first, course, name, day),
+        *(evaluated(second, course, name, wrong, False, 0.0, n, day) for n in (1, 2, 3)),
+        video(third, course, name, video_key, "initialized", 0, day),
+        video(third, course, name, video_key, "played", 12.5, day),
+        video(third, course, name, video_key, "completed", 60.0, day),
+        navigated(third, course, name, sequential, day),
+        unregistered(fourth, course, name, "verified", day + timedelta(hours=1)),
+    ]
+    return found
+
+
+def insert_statements(client, target, found: list[dict]) -> None:
+    """Insert statements into the target's xAPI table as Ralph writes them."""
+    rows = [
+        [uuid.UUID(s["id"]), datetime.fromisoformat(s["timestamp"]), json.dumps(s)] for s in found
+    ]
+    client.insert(
+        target.xapi_table,
+        rows,
+        column_names=["event_id", "emission_time", "event"],
+        database=target.xapi_database,
+    )

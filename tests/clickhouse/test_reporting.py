@@ -9,7 +9,6 @@ returns rows, and its result columns are exactly the dataset's declared names an
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -48,46 +47,20 @@ def reporting(clickhouse):
     learners = {course: [str(uuid.uuid4()) for _ in range(4)] for course in COURSES}
     halves = [statements(course, actors) for course, actors in learners.items()]
     insert_sink_rows(client, target, learners, dumped=NOW - timedelta(days=1))
-    insert_statements(client, target, [s for half in halves for s in half[: len(half) // 2]])
+    erb.insert_statements(client, target, [s for half in halves for s in half[: len(half) // 2]])
     apply_migrations(client, target.schema, migrations)
     insert_sink_rows(client, target, learners, dumped=NOW)
-    insert_statements(client, target, [s for half in halves for s in half[len(half) // 2 :]])
+    erb.insert_statements(client, target, [s for half in halves for s in half[len(half) // 2 :]])
     yield target, client, learners
     target.drop_databases()
 
 
 def statements(course: str, actors: list[str]) -> list[dict]:
     """Learner 0 passes, 1 answers wrong three times (at risk), 2 watches, 3 leaves."""
-    name, day = COURSES[course], NOW - timedelta(days=3)
-    problem, other = (erb.block_key(course, "problem", p) for p in ("p1", "p2"))
+    problems = tuple(erb.block_key(course, "problem", p) for p in ("p1", "p2"))
     video, seq = erb.block_key(course, "video", "v1"), erb.block_key(course, "sequential", "seq1")
-    found = [erb.registered(actor, course, name, "verified" if i else "audit", day)
-             for i, actor in enumerate(actors)]  # fmt: skip
-    first, second, third, fourth = actors
-    found += [
-        erb.navigated(first, course, name, seq, day),
-        erb.evaluated(first, course, name, problem, True, 1.0, 1, day),
-        erb.course_graded(first, course, name, 0.9, "Pass", day),
-        erb.passed(first, course, name, day),
-        *(erb.evaluated(second, course, name, other, False, 0.0, n, day) for n in (1, 2, 3)),
-        erb.video(third, course, name, video, "initialized", 0, day),
-        erb.video(third, course, name, video, "played", 12.5, day),
-        erb.video(third, course, name, video, "completed", 60.0, day),
-        erb.navigated(third, course, name, seq, day),
-        erb.unregistered(fourth, course, name, "verified", day + timedelta(hours=1)),
-    ]
-    return found
-
-
-def insert_statements(client, target, found: list[dict]) -> None:
-    rows = [
-        [uuid.UUID(s["id"]), datetime.fromisoformat(s["timestamp"]), json.dumps(s)] for s in found
-    ]
-    client.insert(
-        target.xapi_table,
-        rows,
-        column_names=["event_id", "emission_time", "event"],
-        database=target.xapi_database,
+    return erb.four_learners(
+        course, COURSES[course], actors, NOW - timedelta(days=3), problems, video, seq
     )
 
 

@@ -1,9 +1,10 @@
 """Platform tier: pytest-django on the sandbox LMS + the shared ``clickhouse`` fixture."""
 
-import os
 import time
 
 import pytest
+
+from tests import tiers
 
 SINK_TABLES = (
     "course_overviews",
@@ -18,26 +19,14 @@ SINK_TABLES = (
 
 
 def pytest_configure(config) -> None:
-    """Point Django at the platform test settings (this tier only sets them up)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.platform.settings")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
+    """Point Django at the platform test settings."""
+    tiers.setup_sandbox_lms()
 
 
 @pytest.fixture
 def backend_config(clickhouse) -> dict:
     """EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG for the test ClickHouse."""
-    return {
-        "url": clickhouse.url,
-        "username": clickhouse.username,
-        "password": clickhouse.password,
-        "database": clickhouse.event_sink_database,
-        "reporting_database": clickhouse.reporting_database,
-        "timeout_secs": 5,
-    }
+    return tiers.backend_config(clickhouse)
 
 
 @pytest.fixture

@@ -16,11 +16,13 @@ class Answer:
 
 @dataclass
 class SupersetClient:
-    """Calls ``/api/v1/...`` as one user (an access token from ``/api/v1/security/login``)."""
+    """Calls ``/api/v1/...`` as one user (an access token from ``/api/v1/security/login``), or
+    as an embedded dashboard's guest (``guest``: the token goes in ``X-GuestToken``)."""
 
     url: str
     token: str = field(repr=False)
     session: requests.Session = field(default_factory=requests.Session, repr=False)
+    guest: bool = False
 
     @classmethod
     def login(cls, url: str, username: str, password: str) -> SupersetClient:
@@ -32,11 +34,16 @@ class SupersetClient:
         response.raise_for_status()
         return cls(url, response.json()["access_token"])
 
+    def _credentials(self) -> dict[str, str]:
+        if self.guest:
+            return {"X-GuestToken": self.token}
+        return {"Authorization": f"Bearer {self.token}"}
+
     def call(self, method: str, path: str, headers: dict | None = None, **kwargs: Any) -> Answer:
         response = self.session.request(
             method,
             f"{self.url}{path}",
-            headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
+            headers={**self._credentials(), **(headers or {})},
             timeout=120,
             **kwargs,
         )

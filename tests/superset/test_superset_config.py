@@ -9,7 +9,7 @@ import subprocess
 import requests
 
 from sandbox.superset.venv import venv_path
-from tests.superset.conftest import CONFIG_FILE, SupersetServer
+from tests.superset.server import CONFIG_FILE, TEST_LMS_ORIGIN, SupersetServer
 
 # What Superset's configuration module ends up with (our file is loaded at its end).
 READ_CONFIG = """
@@ -56,11 +56,14 @@ def test_defaults_are_extended_not_replaced(superset: SupersetServer) -> None:
 
 def test_responses_let_only_the_lms_and_cms_frame_superset(superset: SupersetServer) -> None:
     config = superset.rendered.config()
+    extra = config["ASPECTS_SUPERSET_EXTRA_FRAME_ORIGINS"]
+    assert extra == [TEST_LMS_ORIGIN]  # the browser tier's LMS
     response = requests.get(f"{superset.url}/login/", timeout=60)
     assert response.status_code == 200
     assert "X-Frame-Options" not in response.headers
     policy = response.headers["Content-Security-Policy"]
     [ancestors] = [part.strip() for part in policy.split(";") if "frame-ancestors" in part]
     assert ancestors == (
-        f"frame-ancestors 'self' http://{config['LMS_HOST']} http://{config['CMS_HOST']}"
+        f"frame-ancestors 'self' http://{config['LMS_HOST']} http://{config['CMS_HOST']} "
+        + " ".join(extra)
     )

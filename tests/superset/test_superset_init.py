@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from tests.superset.conftest import SupersetServer
+from tests.superset.server import SupersetServer
 from tutoraspects.superset_assets import content
 from tutoraspects.superset_assets.bundle import DATABASE_NAME, dashboard_copies
 

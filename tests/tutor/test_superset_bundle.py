@@ -148,3 +148,16 @@ def test_a_dataset_runs_in_its_own_database() -> None:
     stray = Dataset(key="x", title="X", sql="SELECT 1", columns=(), database="nope")
     with pytest.raises(ValueError, match="unknown database 'nope'"):
         build(settings, (stray,), (), ())
+
+
+def test_line_charts_draw_their_points() -> None:
+    """A series of one point (a course's first day of enrollments) draws no line at all."""
+    shipped = build(SETTINGS)
+    lines = [
+        yaml.safe_load(text)
+        for path, text in shipped["files"].items()
+        if path.startswith("charts/") and "echarts_timeseries_line" in text
+    ]
+    assert lines, "no line chart shipped"
+    for chart in lines:
+        assert chart["params"]["markerEnabled"] is True, chart["slice_name"]

@@ -190,6 +190,9 @@ def form_data(chart: Chart) -> dict[str, Any]:
         data.update(metric=metrics[0], groupby=list(chart.groupby), show_legend=True)
     else:  # echarts_timeseries_*
         data.update(metrics=metrics, groupby=list(chart.groupby), x_axis=chart.x_axis)
+        if chart.viz_type == "echarts_timeseries_line":
+            # A series of one point (a course's first day) draws no line: show the points.
+            data["markerEnabled"] = True
         if chart.time_grain:
             data["time_grain_sqla"] = chart.time_grain
     data.update(chart.params)
