@@ -6,28 +6,16 @@ dashboard and locale copy, framed from the LMS's origin.
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from tests.superset.conftest import SupersetServer
+from tests.superset.server import SupersetServer
 from tutoraspects.superset_assets import content
 
 
-@pytest.fixture(scope="module")
-def django_ready() -> None:
-    """The sandbox LMS's test settings (as the platform tier uses them)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.platform.settings")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
-
-
 @pytest.fixture
-def lms_settings(superset: SupersetServer, django_ready):
+def lms_settings(superset: SupersetServer):
     """The LMS settings of a deployment rendered with the tier's Tutor configuration."""
     from django.test.utils import override_settings
 
