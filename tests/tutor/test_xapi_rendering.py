@@ -208,7 +208,17 @@ def test_vector_ships_logged_statements_as_an_insert_only_user(
     config = root.config()
     jobs = root.services("local/docker-compose.jobs.yml")
     job_env = jobs["aspects-job"]["environment"]
-    assert job_env["ASPECTS_CLICKHOUSE_VECTOR_USER"] == "ch_vector"  # the migrate job makes it
+    # The migrate job creates ch_vector only for the Vector pipeline (no unused login).
+    assert job_env.get("ASPECTS_CLICKHOUSE_VECTOR_USER") == ("ch_vector" if vector else None)
+    assert ("ASPECTS_CLICKHOUSE_VECTOR_PASSWORD" in job_env) is vector
+    (k8s_job,) = [
+        doc for doc in root.yaml_docs("k8s/jobs.yml") if doc["metadata"]["name"] == "aspects-job"
+    ]
+    k8s_job_env = {
+        item["name"] for item in k8s_job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert ("ASPECTS_CLICKHOUSE_VECTOR_USER" in k8s_job_env) is vector
+    assert ("ASPECTS_CLICKHOUSE_VECTOR_PASSWORD" in k8s_job_env) is vector
     if not vector:
         return
     common = root.yaml("plugins/aspects/apps/vector/common.yaml")
