@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -165,11 +166,17 @@ def test_event_buses_run_a_consumer_of_the_tracking_topic(
     if bus:
         command = ["./manage.py", "lms", "consume_events", "-t", "analytics", "-g"]
         assert services[CONSUMER]["command"][:6] == command
-        assert services[CONSUMER]["command"] == consumer_command()
+        assert services[CONSUMER]["command"] == consumer_command(pipeline)
+        extra = services[CONSUMER]["command"][7:]
+        if pipeline == "redis_bus":  # the Redis consumer needs a name; no skipped backlog
+            assert extra[0] == "--extra"
+            assert json.loads(extra[1]) == {"consumer_name": CONSUMER, "check_backlog": True}
+        else:
+            assert extra == []  # the Kafka consumer takes no such argument
         assert services[CONSUMER]["image"] == root.config()["DOCKER_IMAGE_OPENEDX"]
         assert services[CONSUMER]["environment"]["SERVICE_VARIANT"] == "lms"
         (container,) = deployments[CONSUMER]["spec"]["template"]["spec"]["containers"]
-        assert container["args"] == consumer_command()
+        assert container["args"] == consumer_command(pipeline)
         mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
         assert "/openedx/edx-platform/lms/envs/tutor/" in mounts  # the LMS settings it needs
     switched_off = {setting.split("=")[0] for setting in PIPELINE_ROOTS[pipeline]}

@@ -171,8 +171,10 @@ def wait_for_celery_queue(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     stall: float = 30.0,
+    reader: Callable[[], dict] | None = None,
 ) -> float:
-    """Wait until the LMS/CMS Celery queues are empty (no-op without a measurable queue).
+    """Wait until the LMS/CMS Celery queues (or what ``reader`` measures, e.g. the Redis bus
+    backlog) are empty; a no-op without a measurable queue.
 
     Stops early when the backlog has not shrunk for ``stall`` seconds: nothing consumes the
     queue (no worker, or tasks a killed worker left reserved), so waiting longer cannot help.
@@ -180,14 +182,15 @@ def wait_for_celery_queue(
     """
     from aspects_platform.load_test.backlogs import celery
 
+    reader = reader or celery
     started = last_progress = clock()
     smallest = None
-    while backlog := celery().get("backlog"):
+    while backlog := reader().get("backlog"):
         now = clock()
         if smallest is None or backlog < smallest:
             smallest, last_progress = backlog, now
         if now - started >= timeout or now - last_progress >= stall:
-            log.warning("the Celery queue still holds %s tasks: not waiting any longer", backlog)
+            log.warning("the queue still holds %s events: not waiting any longer", backlog)
             break
         sleep(poll)
     return clock() - started if clock() - started >= poll else 0.0

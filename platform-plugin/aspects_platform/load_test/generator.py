@@ -8,7 +8,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from aspects_platform.load_test import events
+from django.conf import settings
+
+from aspects_platform.load_test import backlogs, events
 from aspects_platform.load_test.store import LoadTestStore
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,11 @@ class LoadTest:
         waited = events.wait_for_celery_queue(sleep=self.sleep)
         if waited:
             self.out(f"waited {waited:.1f} s for the Celery queue before sending ERB's batch")
+        # With the Redis event bus, ERB's batch grows in the consumer as it reads the stream.
+        if getattr(settings, "SEND_TRACKING_EVENT_EMITTED_SIGNAL", False):
+            waited = events.wait_for_celery_queue(sleep=self.sleep, reader=backlogs.redis_bus)
+            if waited:
+                self.out(f"waited {waited:.1f} s for the event bus before sending ERB's batch")
         flushed = events.flush_pending_events()
         extra = {
             "sent_event_count": self.sent,
