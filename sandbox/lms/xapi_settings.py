@@ -74,10 +74,12 @@ def tracking_backends(allowed_xapi_events: list[str], asynchronous: bool) -> dic
     """
     package = "eventtracking.backends"
     routing = "async_routing.AsyncRoutingBackend" if asynchronous else "routing.RoutingBackend"
+    # Sync: ERB's sync router, posting to Ralph in a background thread while the next batch
+    # forms (aspects_platform.xapi_router).
     router = (
-        "async_events_router.AsyncEventsRouter"
+        "event_routing_backends.backends.async_events_router.AsyncEventsRouter"
         if asynchronous
-        else "sync_events_router.SyncEventsRouter"
+        else "aspects_platform.xapi_router.PipelinedSyncEventsRouter"
     )
     whitelist = "eventtracking.processors.whitelist.NameWhitelistProcessor"
     # Only the asynchronous routing backend takes a name (its Celery task looks it up).
@@ -92,7 +94,7 @@ def tracking_backends(allowed_xapi_events: list[str], asynchronous: bool) -> dic
                 ],
                 "backends": {
                     BACKEND_NAME: {
-                        "ENGINE": f"event_routing_backends.backends.{router}",
+                        "ENGINE": router,
                         "OPTIONS": {
                             "backend_name": ROUTER_BACKEND_NAME,
                             "processors": [
