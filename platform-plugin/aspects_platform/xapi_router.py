@@ -8,6 +8,13 @@ The sender posts with ERB's own ``dispatch_bulk_events``; a batch it cannot send
 dead queue exactly as ERB's own ``send`` does (re-sent by ``recover_failed_events``). Nothing
 is lost: ``flush()`` waits for every handed batch (the load test calls it; ``atexit`` too).
 
+The statements ERB's transformer returns are already xAPI JSON (tincan's own ``to_json``);
+ERB's ``LrsClient`` would rebuild a tincan object of each and serialize it again before the
+POST (as costly as the transform itself, measured), so an LRS route is posted here as that
+JSON, with the same request: ``<route_url>statements``, ``X-Experience-API-Version``, Basic or
+Bearer auth; 200/204 is success, 409 (ids already stored) a warning, anything else a failure
+(dead queue). Other router types go through ERB's ``dispatch_bulk_events``.
+
 Use it as the ``xapi`` backend's ENGINE where ERB's sync router would be:
 ``aspects_platform.xapi_router.PipelinedSyncEventsRouter``.
 """
@@ -15,11 +22,14 @@ Use it as the ``xapi`` backend's ENGINE where ERB's sync router would be:
 from __future__ import annotations
 
 import atexit
+import base64
+import http.client
 import json
 import logging
 import queue
 import threading
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from event_routing_backends.backends.sync_events_router import SyncEventsRouter
 from eventtracking.backends.logger import DateTimeJSONEncoder
@@ -27,6 +37,54 @@ from eventtracking.backends.logger import DateTimeJSONEncoder
 log = logging.getLogger(__name__)
 #: Batches handed to the sender and not yet posted, at most.
 MAX_WAITING = 2
+#: ERB's router type of an xAPI LRS route.
+XAPI_LRS = "XAPI_LRS"
+
+
+def _authorization(host: dict) -> str | None:
+    """The Authorization header ERB's LrsClient (through tincan) sends for this route."""
+    from event_routing_backends.models import RouterConfiguration
+
+    if host.get("auth_scheme") == RouterConfiguration.AUTH_BASIC:
+        login = f"{host.get('username') or ''}:{host.get('password') or ''}".encode()
+        return "Basic " + base64.b64encode(login).decode("ascii")
+    if host.get("auth_scheme") == RouterConfiguration.AUTH_BEARER and host.get("auth_key"):
+        return f"{host['auth_scheme']} {host['auth_key']}"
+    return None
+
+
+def post_statements(statements: list[dict], host: dict, timeout: float = 60.0) -> None:
+    """POST ``statements`` (xAPI JSON) to the LRS route ``host``; raise EventNotDispatched
+    unless it stored them (200/204) or already had them (409)."""
+    from event_routing_backends.processors.transformer_utils.exceptions import (
+        EventNotDispatched,
+    )
+    from tincan.version import Version
+
+    endpoint = host["url"] if host["url"].endswith("/") else host["url"] + "/"
+    target = urlsplit(endpoint + "statements")
+    headers = {
+        "X-Experience-API-Version": host.get("version") or Version.latest,
+        "Content-Type": "application/json",
+    }
+    if (authorization := _authorization(host)) is not None:
+        headers["Authorization"] = authorization
+    kind = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    connection = kind(target.hostname, target.port, timeout=timeout)
+    try:
+        path = target.path + (f"?{target.query}" if target.query else "")
+        connection.request("POST", path, body=json.dumps(statements), headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status == 409:
+        log.warning("The LRS already had statements of this batch (409): %s", body[:500])
+    elif response.status not in (200, 204):
+        log.warning(
+            "The LRS refused %d statements: %s %s", len(statements), response.status, body[:500]
+        )
+        raise EventNotDispatched
 
 
 @dataclass
@@ -78,7 +136,10 @@ class PipelinedSyncEventsRouter(SyncEventsRouter):
             batch = self._queue.get()
             try:
                 for statements, router_type, host_configurations in batch.routes:
-                    self.dispatch_bulk_events(statements, router_type, host_configurations)
+                    if router_type == XAPI_LRS:
+                        post_statements(statements, host_configurations)
+                    else:
+                        self.dispatch_bulk_events(statements, router_type, host_configurations)
             except Exception:  # noqa: BLE001 - as ERB's send: keep the batch for a retry
                 log.exception(
                     "Sending %d batched events failed: kept in %s", len(batch.raw), self.dead_queue

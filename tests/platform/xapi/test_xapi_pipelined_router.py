@@ -67,14 +67,20 @@ def test_a_stalled_lrs_does_not_block_the_emitting_thread(own_ralph, xapi_ch):
     assert router.failed_events == 0
 
 
+@pytest.mark.parametrize("refusal", ["stopped", "wrong password"])
 @pytest.mark.django_db(transaction=True)
-def test_batches_the_lrs_refused_go_to_the_dead_queue(own_ralph, xapi_ch):
+def test_batches_the_lrs_refused_go_to_the_dead_queue(own_ralph, xapi_ch, refusal):
     from django_redis import get_redis_connection
+
+    from sandbox.lms.xapi_router import configure_router
 
     ralph, learner, blocks = own_ralph
     (router,) = events.erb_routers()
     failed_before = router.failed_events
-    ralph.stop()
+    if refusal == "stopped":
+        ralph.stop()
+    else:  # Ralph answers 401
+        configure_router(ralph.route_url, ralph.lms_username, "not-" + ralph.lms_password)
     emit_two_batches(learner, blocks)
     assert events.flush_pending_events() == 0
     # Both batches, raw, where ERB keeps them for recover_failed_events.
