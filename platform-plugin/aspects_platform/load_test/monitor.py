@@ -118,16 +118,16 @@ class Monitor:
     def sample(self, run: RunRow) -> dict:
         """Take one sample; store it with any earlier ones ClickHouse could not take."""
         now = utc_now()
-        stats: dict = {
-            "backend": self.options.backend,
-            "backlog": read_backlog(self.options.backend),
-            "lrs": lrs.lrs_status(self.lrs_urls),
-        }
+        stats: dict = {}
+        # Rows first, then the backlog: an event counted as arrived is no longer queued.
         try:
             stats["clickhouse"] = self.store.xapi_stats(run.timestamp, now)
         except Exception as error:  # noqa: BLE001 - sample what can be sampled
             stats["clickhouse"] = {"run_rows": None, "unreachable": _short(error)}
             self._clickhouse_failed(error)
+        stats["backend"] = self.options.backend
+        stats["backlog"] = read_backlog(self.options.backend)
+        stats["lrs"] = lrs.lrs_status(self.lrs_urls)
         sample = Sample(now, stats)
         self.samples.append(sample)
         self.pending.append(sample)
