@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -11,12 +12,14 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 
 from aspects_platform.load_test import backlogs, events
-from aspects_platform.load_test.store import LoadTestStore
+from aspects_platform.load_test.store import LoadTestStore, utc_now
 
 log = logging.getLogger(__name__)
 ORG = "OEX"
 #: How long a run waits after its start row for a monitor to attach (none may be running).
 MONITOR_GRACE_SECS = 5.0
+#: How long the end row is retried while ClickHouse does not answer.
+END_ROW_WAIT_SECS = 120.0
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,33 @@ class LoadTest:
             "flushed": flushed,
             "kept_for_retry": self.kept_for_retry(),
         }
-        self.store.record(self.run_id, "end", extra)
+        self.record_end(extra)
         how = "interrupted" if interrupted else "finished"
         self.out(f"load test {self.run_id} {how}: {self.sent} events sent")
+
+    def record_end(self, extra: dict) -> None:
+        """The end row, stamped now; while ClickHouse does not answer, retried every second
+        for up to END_ROW_WAIT_SECS, then printed in full (nothing lost) and the error raised."""
+        ended = utc_now()
+        deadline = time.monotonic() + END_ROW_WAIT_SECS
+        said = False
+        while True:
+            try:
+                self.store.record(self.run_id, "end", extra, when=ended)
+                return
+            except Exception as error:
+                if time.monotonic() >= deadline:
+                    self.out(
+                        f"ClickHouse unreachable: the end row of {self.run_id} was not stored: "
+                        f"{json.dumps({'timestamp': ended.isoformat(), **extra})}"
+                    )
+                    raise
+                if not said:
+                    self.out(
+                        f"ClickHouse unreachable ({type(error).__name__}): retrying the end row"
+                    )
+                    said = True
+            self.sleep(1.0)
 
     def kept_for_retry(self) -> int | None:
         """Events of this run ERB failed to send (e.g. Ralph was down) and kept in its dead

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -344,3 +345,35 @@ def test_samples_clickhouse_never_took_go_to_a_local_csv(
     assert "stopped: ClickHouse unreachable for" in text
     assert "not arrived:     unknown (no end row: events sent unknown)" in text
     assert (tmp_path / "load_test_stuck.png").exists()  # the report, built from memory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_end_row_waits_for_clickhouse_to_answer_again(
+    xapi_pipeline, embedded_clickhouse, ch, tmp_path
+):
+    import threading
+
+    from aspects_platform.load_test.generator import LoadTest, LoadTestOptions
+
+    said: list[str] = []
+    run = LoadTest(
+        LoadTestOptions(num_users=1, num_events=4, sleep_time=0.001), LoadTestStore(), said.append
+    )
+    down = threading.Event()
+
+    def clickhouse_down_before_the_end(seconds: float) -> None:
+        if run.sent == 4 and not down.is_set():  # after the last event
+            down.set()
+            embedded_clickhouse.stop()
+            threading.Timer(3.0, embedded_clickhouse.start).start()
+        time.sleep(seconds)
+
+    run.sleep = clickhouse_down_before_the_end
+    try:
+        run.run()
+    finally:
+        wait_for(lambda: embedded_clickhouse.embedded.is_up(), timeout=60)
+    assert down.is_set()
+    assert "ClickHouse unreachable (" in " ".join(said)
+    end = run_rows(ch, run.run_id)["end"]
+    assert end["sent_event_count"] == 4 and end["interrupted"] is False
