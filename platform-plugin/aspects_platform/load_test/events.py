@@ -165,7 +165,7 @@ def erb_routers() -> Iterator:
             yield backend
 
 
-def wait_for_celery_queue(
+def wait_for_queue(
     timeout: float = 300.0,
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,

@@ -138,12 +138,12 @@ class LoadTest:
     def finish(self, interrupted: bool) -> None:
         # With Celery workers, events reach ERB's batch only when their task ran: wait for the
         # queue to empty first, or the last batch would wait for a later event.
-        waited = events.wait_for_celery_queue(sleep=self.sleep)
+        waited = events.wait_for_queue(sleep=self.sleep)
         if waited:
             self.out(f"waited {waited:.1f} s for the Celery queue before sending ERB's batch")
         # With the Redis event bus, ERB's batch grows in the consumer as it reads the stream.
         if getattr(settings, "SEND_TRACKING_EVENT_EMITTED_SIGNAL", False):
-            waited = events.wait_for_celery_queue(sleep=self.sleep, reader=backlogs.redis_bus)
+            waited = events.wait_for_queue(sleep=self.sleep, reader=backlogs.redis_bus)
             if waited:
                 self.out(f"waited {waited:.1f} s for the event bus before sending ERB's batch")
         flushed = events.flush_pending_events()
