@@ -133,5 +133,5 @@ def _development_settings(context: Context) -> str:
 VARIABLES: list[tuple[str, t.Any]] = [
     ("aspects_common_settings", _common_settings),
     ("aspects_development_settings", _development_settings),
-    ("aspects_event_bus_consumer_command", consumer_command()),
+    ("aspects_event_bus_consumer_command", consumer_command),
 ]

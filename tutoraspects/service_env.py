@@ -90,6 +90,22 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Config keys an environment carries only when another config key has a given value: the
+#: ClickHouse init job creates ``ch_vector`` only when Vector ships the statements.
+ONLY_WHEN: dict[str, tuple[str, str]] = {
+    "ASPECTS_CLICKHOUSE_VECTOR_USER": ("ASPECTS_XAPI_PIPELINE", "vector"),
+    "ASPECTS_CLICKHOUSE_VECTOR_PASSWORD": ("ASPECTS_XAPI_PIPELINE", "vector"),
+}
+
+
+def wanted(context: t.Mapping[str, t.Any], config_key: str) -> bool:
+    """False when ``config_key`` serves a choice this configuration did not make."""
+    if config_key not in ONLY_WHEN:
+        return True
+    condition, value = ONLY_WHEN[config_key]
+    return context.get(condition) == value
+
+
 # Fixed values, the same everywhere.
 CONSTANTS: dict[str, dict[str, str]] = {
     "clickhouse": {"CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT": "1"},
@@ -121,7 +137,8 @@ def environment(context: t.Mapping[str, t.Any], name: str) -> dict[str, tuple[st
         variable: (value, None) for variable, value in CONSTANTS.get(name, {}).items()
     }
     for variable, key in ENVIRONMENTS[name].items():
-        variables[variable] = (str(derived.value(context, key)), key)
+        if wanted(context, key):
+            variables[variable] = (str(derived.value(context, key)), key)
     return variables
 
 

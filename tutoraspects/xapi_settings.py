@@ -15,6 +15,7 @@ value is written with ``repr`` (no quoting or injection through a config value).
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from .templating import python_literal
@@ -110,9 +111,17 @@ def xapi_settings(config: t.Mapping[str, t.Any]) -> list[str]:
 CONSUMER_SERVICE = "aspects-event-bus-consumer"
 
 
-def consumer_command() -> list[str]:
+def consumer_command(chosen: str = "kafka_bus") -> list[str]:
     """The event-bus consumer's command (redis_bus / kafka_bus): openedx-events'
     ``consume_events`` with the consumer named by ``EVENT_BUS_CONSUMER``. It re-emits each
     ``TRACKING_EVENT_EMITTED`` signal; event-tracking's handler hands the event to the
-    ``EventBusRoutingBackend``'s ERB router, which posts the statements to Ralph."""
-    return ["./manage.py", "lms", "consume_events", "-t", EVENT_BUS_TOPIC, "-g", EVENT_BUS_GROUP]
+    ``EventBusRoutingBackend``'s ERB router, which posts the statements to Ralph.
+
+    The Redis consumer needs a ``consumer_name`` (without one openedx-events only warns and
+    runs an inactive consumer) and ``check_backlog`` (else a restarted consumer skips what the
+    group has not read yet); the Kafka consumer takes neither."""
+    command = ["./manage.py", "lms", "consume_events", "-t", EVENT_BUS_TOPIC, "-g", EVENT_BUS_GROUP]
+    if chosen == "redis_bus":
+        extra = {"consumer_name": CONSUMER_SERVICE, "check_backlog": True}
+        command += ["--extra", json.dumps(extra, sort_keys=True)]
+    return command

@@ -8,6 +8,11 @@ Modes (``ASPECTS_SANDBOX_XAPI_MODE``):
 - ``celery``: as production (Aspects' default): each event becomes a Celery task on a real
   Redis (``ASPECTS_SANDBOX_REDIS_URL``, e.g. Debian's ``redis-server``), run by a Celery worker
   (``python sandbox/manage.py celery_worker`` or the tests' worker fixture).
+- ``redis_bus``: as Aspects' ``ASPECTS_XAPI_PIPELINE=redis_bus``, with the settings lines the
+  Tutor plugin renders (``tutoraspects.xapi_settings``): tracking events go to the Redis event
+  bus (edx-event-bus-redis, stream ``openedx-analytics`` on ``ASPECTS_SANDBOX_REDIS_URL``), and
+  the consumer the plugin runs (``python sandbox/manage.py consume_events ...``, the arguments
+  of ``tutoraspects.xapi_settings.consumer_command``) routes them through ERB to Ralph.
 
 Batching follows Aspects' defaults: ``ASPECTS_SANDBOX_XAPI_BATCH_SIZE`` (100) and
 ``ASPECTS_SANDBOX_XAPI_BATCH_INTERVAL`` (5 s); ``ASPECTS_SANDBOX_XAPI_BATCH_SIZE=0`` turns it off.
@@ -18,7 +23,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
-MODES = ("sync", "celery")
+MODES = ("sync", "celery", "redis_bus")
 BACKEND_NAME = "xapi"
 #: Must equal ``RouterConfiguration.XAPI_BACKEND`` exactly (SQLite compares case-sensitively).
 ROUTER_BACKEND_NAME = "xAPI"
@@ -69,10 +74,12 @@ def tracking_backends(allowed_xapi_events: list[str], asynchronous: bool) -> dic
     """
     package = "eventtracking.backends"
     routing = "async_routing.AsyncRoutingBackend" if asynchronous else "routing.RoutingBackend"
+    # Sync: ERB's sync router, posting to Ralph in a background thread while the next batch
+    # forms (aspects_platform.xapi_router).
     router = (
-        "async_events_router.AsyncEventsRouter"
+        "event_routing_backends.backends.async_events_router.AsyncEventsRouter"
         if asynchronous
-        else "sync_events_router.SyncEventsRouter"
+        else "aspects_platform.xapi_router.PipelinedSyncEventsRouter"
     )
     whitelist = "eventtracking.processors.whitelist.NameWhitelistProcessor"
     # Only the asynchronous routing backend takes a name (its Celery task looks it up).
@@ -87,7 +94,7 @@ def tracking_backends(allowed_xapi_events: list[str], asynchronous: bool) -> dic
                 ],
                 "backends": {
                     BACKEND_NAME: {
-                        "ENGINE": f"event_routing_backends.backends.{router}",
+                        "ENGINE": router,
                         "OPTIONS": {
                             "backend_name": ROUTER_BACKEND_NAME,
                             "processors": [
@@ -113,8 +120,8 @@ def apply(namespace: dict) -> None:
     """Set the xAPI settings in a settings module's ``namespace`` (after ERB's plugin defaults)."""
     current = mode()
     url = redis_url()
-    if current == "celery" and url is None:
-        raise ValueError("ASPECTS_SANDBOX_XAPI_MODE=celery needs ASPECTS_SANDBOX_REDIS_URL")
+    if current != "sync" and url is None:
+        raise ValueError(f"ASPECTS_SANDBOX_XAPI_MODE={current} needs ASPECTS_SANDBOX_REDIS_URL")
     apps = namespace["INSTALLED_APPS"]
     for app in ("celery_utils", "eventtracking.django.apps.EventTrackingConfig"):
         if app not in apps:
@@ -133,6 +140,8 @@ def apply(namespace: dict) -> None:
     namespace["EVENT_TRACKING_BACKENDS"] = tracking_backends(allowed, current == "celery")
     namespace["EVENT_TRACKING_ENABLED"] = True
     namespace["ASPECTS_SANDBOX_XAPI_MODE"] = current
+    if current == "redis_bus":
+        apply_tutor_bus_settings(namespace, url, batch_size)
     if current == "celery":
         # Worker and LMS processes write the same SQLite file: IMMEDIATE transactions take the
         # write lock up front, so two read-then-write transactions cannot deadlock (Django 5.1+).
@@ -143,3 +152,24 @@ def apply(namespace: dict) -> None:
         namespace["CELERY_BROKER_URL"] = url
         namespace["CELERY_TASK_ALWAYS_EAGER"] = False
         namespace["CELERY_TASK_DEFAULT_QUEUE"] = CELERY_QUEUE
+
+
+def apply_tutor_bus_settings(namespace: dict, url: str, batch_size: int) -> None:
+    """The lines the Tutor plugin renders for ``ASPECTS_XAPI_PIPELINE=redis_bus``, run in the
+    settings namespace as the LMS runs them (plus ``openedx_events``, an edx-platform app that
+    connects the producer and has ``consume_events``)."""
+    from tutoraspects.xapi_settings import xapi_settings
+
+    config = {
+        "ASPECTS_XAPI_PIPELINE": "redis_bus",
+        "ASPECTS_EVENT_ROUTING_BATCHING": batch_size > 0,
+        "ASPECTS_EVENT_ROUTING_BATCH_SIZE": max(batch_size, 1),
+        "ASPECTS_EVENT_ROUTING_BATCH_INTERVAL": namespace["EVENT_ROUTING_BACKEND_BATCH_INTERVAL"],
+        "ASPECTS_EVENT_BUS_TOPIC_PREFIX": "openedx",
+        "ASPECTS_EVENT_BUS_REDIS_URL": url,
+    }
+    output_dir = namespace.get("ASPECTS_LOAD_TEST_OUTPUT_DIR")  # the sandbox's, not the image's
+    exec("\n".join(xapi_settings(config)), namespace)  # noqa: S102 - our own rendered settings
+    namespace["ASPECTS_LOAD_TEST_OUTPUT_DIR"] = output_dir
+    if "openedx_events" not in namespace["INSTALLED_APPS"]:
+        namespace["INSTALLED_APPS"].append("openedx_events")

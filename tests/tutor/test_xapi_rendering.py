@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -165,11 +166,17 @@ def test_event_buses_run_a_consumer_of_the_tracking_topic(
     if bus:
         command = ["./manage.py", "lms", "consume_events", "-t", "analytics", "-g"]
         assert services[CONSUMER]["command"][:6] == command
-        assert services[CONSUMER]["command"] == consumer_command()
+        assert services[CONSUMER]["command"] == consumer_command(pipeline)
+        extra = services[CONSUMER]["command"][7:]
+        if pipeline == "redis_bus":  # the Redis consumer needs a name; no skipped backlog
+            assert extra[0] == "--extra"
+            assert json.loads(extra[1]) == {"consumer_name": CONSUMER, "check_backlog": True}
+        else:
+            assert extra == []  # the Kafka consumer takes no such argument
         assert services[CONSUMER]["image"] == root.config()["DOCKER_IMAGE_OPENEDX"]
         assert services[CONSUMER]["environment"]["SERVICE_VARIANT"] == "lms"
         (container,) = deployments[CONSUMER]["spec"]["template"]["spec"]["containers"]
-        assert container["args"] == consumer_command()
+        assert container["args"] == consumer_command(pipeline)
         mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
         assert "/openedx/edx-platform/lms/envs/tutor/" in mounts  # the LMS settings it needs
     switched_off = {setting.split("=")[0] for setting in PIPELINE_ROOTS[pipeline]}
@@ -208,7 +215,17 @@ def test_vector_ships_logged_statements_as_an_insert_only_user(
     config = root.config()
     jobs = root.services("local/docker-compose.jobs.yml")
     job_env = jobs["aspects-job"]["environment"]
-    assert job_env["ASPECTS_CLICKHOUSE_VECTOR_USER"] == "ch_vector"  # the migrate job makes it
+    # The migrate job creates ch_vector only for the Vector pipeline (no unused login).
+    assert job_env.get("ASPECTS_CLICKHOUSE_VECTOR_USER") == ("ch_vector" if vector else None)
+    assert ("ASPECTS_CLICKHOUSE_VECTOR_PASSWORD" in job_env) is vector
+    (k8s_job,) = [
+        doc for doc in root.yaml_docs("k8s/jobs.yml") if doc["metadata"]["name"] == "aspects-job"
+    ]
+    k8s_job_env = {
+        item["name"] for item in k8s_job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert ("ASPECTS_CLICKHOUSE_VECTOR_USER" in k8s_job_env) is vector
+    assert ("ASPECTS_CLICKHOUSE_VECTOR_PASSWORD" in k8s_job_env) is vector
     if not vector:
         return
     common = root.yaml("plugins/aspects/apps/vector/common.yaml")

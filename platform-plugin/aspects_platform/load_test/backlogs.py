@@ -17,7 +17,7 @@ BACKENDS = ("celery", "redis_bus", "kafka_bus", "vector")
 CELERY_QUEUES = ("edx.lms.core.default", "edx.cms.core.default")
 #: Celery's Redis transport keeps fetched, unacknowledged messages in this hash.
 CELERY_UNACKED = "unacked"
-REDIS_BUS_STREAM = "openedx-analytics"
+REDIS_BUS_TOPIC = "analytics"
 KAFKA_GROUP = "analytics-service"
 VECTOR_SINK = "clickhouse_xapi"
 VECTOR_QUERY = (
@@ -52,17 +52,38 @@ def celery() -> dict:
     return {"backlog": sum(lengths.values()) + reserved, "queues": lengths, "reserved": reserved}
 
 
+def redis_bus_stream() -> str:
+    """The analytics stream: ``<EVENT_BUS_TOPIC_PREFIX>-analytics`` as edx-event-bus-redis
+    names it (``analytics`` without a prefix)."""
+    prefix = getattr(settings, "EVENT_BUS_TOPIC_PREFIX", None)
+    return f"{prefix}-{REDIS_BUS_TOPIC}" if prefix else REDIS_BUS_TOPIC
+
+
 def redis_bus() -> dict:
-    """Events in the analytics stream not yet read by its consumer groups."""
+    """Events of the analytics stream its consumer groups have not finished: not read yet
+    (the group's lag) plus read but not acknowledged (its pending entries)."""
     url = getattr(settings, "EVENT_BUS_REDIS_CONNECTION_URL", None)
     if not url:
         return _unmeasurable("EVENT_BUS_REDIS_CONNECTION_URL is not set: no Redis event bus")
     client = _redis(url)
-    if not client.exists(REDIS_BUS_STREAM):
-        return {"backlog": 0, "stream_length": 0}
-    info = client.xinfo_stream(REDIS_BUS_STREAM, full=True)
-    lag = sum(int(group.get("lag") or 0) for group in info.get("groups", []))
-    return {"backlog": lag, "stream_length": int(info.get("length", 0))}
+    stream = redis_bus_stream()
+    if not client.exists(stream):
+        return {"backlog": 0, "stream": stream, "stream_length": 0}
+    info = client.xinfo_stream(stream, full=True)
+    groups = info.get("groups") or []
+    if not groups:
+        length = int(info.get("length", 0))
+        note = f"no consumer group reads {stream}: is the consumer running?"
+        return {"backlog": length, "stream": stream, "stream_length": length, "note": note}
+    lag = sum(int(group.get("lag") or 0) for group in groups)
+    pending = sum(int(group.get("pel-count") or 0) for group in groups)
+    return {
+        "backlog": lag + pending,
+        "stream": stream,
+        "stream_length": int(info.get("length", 0)),
+        "lag": lag,
+        "pending": pending,
+    }
 
 
 def kafka_bus() -> dict:

@@ -152,7 +152,7 @@ def event_kinds() -> Iterator[str]:
     return cycle(EVENT_KINDS)
 
 
-def _routers() -> Iterator:
+def erb_routers() -> Iterator:
     """ERB's event routers among the tracker's backends (nested routing backends walked)."""
     module = tracker()
     if module is None:
@@ -165,14 +165,16 @@ def _routers() -> Iterator:
             yield backend
 
 
-def wait_for_celery_queue(
+def wait_for_queue(
     timeout: float = 300.0,
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     stall: float = 30.0,
+    reader: Callable[[], dict] | None = None,
 ) -> float:
-    """Wait until the LMS/CMS Celery queues are empty (no-op without a measurable queue).
+    """Wait until the LMS/CMS Celery queues (or what ``reader`` measures, e.g. the Redis bus
+    backlog) are empty; a no-op without a measurable queue.
 
     Stops early when the backlog has not shrunk for ``stall`` seconds: nothing consumes the
     queue (no worker, or tasks a killed worker left reserved), so waiting longer cannot help.
@@ -180,14 +182,15 @@ def wait_for_celery_queue(
     """
     from aspects_platform.load_test.backlogs import celery
 
+    reader = reader or celery
     started = last_progress = clock()
     smallest = None
-    while backlog := celery().get("backlog"):
+    while backlog := reader().get("backlog"):
         now = clock()
         if smallest is None or backlog < smallest:
             smallest, last_progress = backlog, now
         if now - started >= timeout or now - last_progress >= stall:
-            log.warning("the Celery queue still holds %s tasks: not waiting any longer", backlog)
+            log.warning("the queue still holds %s events: not waiting any longer", backlog)
             break
         sleep(poll)
     return clock() - started if clock() - started >= poll else 0.0
@@ -205,19 +208,22 @@ def flush_pending_events() -> int:
 
     redis = get_redis_connection()
     flushed = 0
-    for router in _routers():
+    for router in erb_routers():
+        # A router that posts in the background (PipelinedSyncEventsRouter) counts its failures.
+        failed_before = getattr(router, "failed_events", 0)
         batch = redis.rpop(router.queue_name, redis.llen(router.queue_name) or 1) or []
-        if not batch:
-            continue
-        try:
-            router.bulk_send([json.loads(item.decode("utf-8")) for item in batch])
-        except Exception:  # noqa: BLE001 - as ERB: keep the events for recover_failed_events
-            log.exception(
-                "Sending %d batched events failed: kept in %s", len(batch), router.dead_queue
-            )
-            redis.lpush(router.dead_queue, *batch)
-            continue
-        flushed += len(batch)
+        if batch:
+            try:
+                router.bulk_send([json.loads(item.decode("utf-8")) for item in batch])
+                flushed += len(batch)
+            except Exception:  # noqa: BLE001 - as ERB: keep the events for recover_failed_events
+                log.exception(
+                    "Sending %d batched events failed: kept in %s", len(batch), router.dead_queue
+                )
+                redis.lpush(router.dead_queue, *batch)
+        if hasattr(router, "flush"):
+            router.flush()  # every batch handed to its sender is posted or in the dead queue
+            flushed -= min(getattr(router, "failed_events", 0) - failed_before, len(batch))
     return flushed
 
 
@@ -230,4 +236,4 @@ def dead_queue_length() -> int | None:
     from django_redis import get_redis_connection
 
     redis = get_redis_connection()
-    return sum(int(redis.llen(router.dead_queue)) for router in _routers())
+    return sum(int(redis.llen(router.dead_queue)) for router in erb_routers())

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from aspects_platform.load_test import events
-from aspects_platform.load_test.store import LoadTestStore
+from django.conf import settings
+
+from aspects_platform.load_test import backlogs, events
+from aspects_platform.load_test.store import LoadTestStore, utc_now
 
 log = logging.getLogger(__name__)
 ORG = "OEX"
 #: How long a run waits after its start row for a monitor to attach (none may be running).
 MONITOR_GRACE_SECS = 5.0
+#: How long the end row is retried while ClickHouse does not answer.
+END_ROW_WAIT_SECS = 120.0
 
 
 @dataclass(frozen=True)
@@ -133,9 +138,14 @@ class LoadTest:
     def finish(self, interrupted: bool) -> None:
         # With Celery workers, events reach ERB's batch only when their task ran: wait for the
         # queue to empty first, or the last batch would wait for a later event.
-        waited = events.wait_for_celery_queue(sleep=self.sleep)
+        waited = events.wait_for_queue(sleep=self.sleep)
         if waited:
             self.out(f"waited {waited:.1f} s for the Celery queue before sending ERB's batch")
+        # With the Redis event bus, ERB's batch grows in the consumer as it reads the stream.
+        if getattr(settings, "SEND_TRACKING_EVENT_EMITTED_SIGNAL", False):
+            waited = events.wait_for_queue(sleep=self.sleep, reader=backlogs.redis_bus)
+            if waited:
+                self.out(f"waited {waited:.1f} s for the event bus before sending ERB's batch")
         flushed = events.flush_pending_events()
         extra = {
             "sent_event_count": self.sent,
@@ -143,9 +153,33 @@ class LoadTest:
             "flushed": flushed,
             "kept_for_retry": self.kept_for_retry(),
         }
-        self.store.record(self.run_id, "end", extra)
+        self.record_end(extra)
         how = "interrupted" if interrupted else "finished"
         self.out(f"load test {self.run_id} {how}: {self.sent} events sent")
+
+    def record_end(self, extra: dict) -> None:
+        """The end row, stamped now; while ClickHouse does not answer, retried every second
+        for up to END_ROW_WAIT_SECS, then printed in full (nothing lost) and the error raised."""
+        ended = utc_now()
+        deadline = time.monotonic() + END_ROW_WAIT_SECS
+        said = False
+        while True:
+            try:
+                self.store.record(self.run_id, "end", extra, when=ended)
+                return
+            except Exception as error:
+                if time.monotonic() >= deadline:
+                    self.out(
+                        f"ClickHouse unreachable: the end row of {self.run_id} was not stored: "
+                        f"{json.dumps({'timestamp': ended.isoformat(), **extra})}"
+                    )
+                    raise
+                if not said:
+                    self.out(
+                        f"ClickHouse unreachable ({type(error).__name__}): retrying the end row"
+                    )
+                    said = True
+            self.sleep(1.0)
 
     def kept_for_retry(self) -> int | None:
         """Events of this run ERB failed to send (e.g. Ralph was down) and kept in its dead

@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aspects_platform.load_test import lrs
 from aspects_platform.load_test.backlogs import read_backlog
-from aspects_platform.load_test.store import LoadTestStore, RunRow, utc_now
+from aspects_platform.load_test.store import LoadTestStore, RunRow, Sample, utc_now
 
 #: A run counts as "just started" for this long (the monitor starts beside the generator).
 ATTACH_WINDOW_SECS = 300.0
@@ -58,8 +59,19 @@ def drained(stats: dict, sent: int | None, unchanged_samples: int, unchanged_sec
     return unchanged_samples >= SETTLE_SAMPLES and unchanged_secs >= SETTLE_SECS
 
 
+def _short(error: Exception) -> str:
+    """An error as one short line (type and message; no traceback)."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+
+
 class Monitor:
-    """Samples xAPI rows, newest event, lag and backlog into ``load_test_stats``."""
+    """Samples xAPI rows, newest event, lag, backlog and the LRS into ``load_test_stats``.
+
+    When ClickHouse does not answer, the backlog and the LRS are still sampled; the samples it
+    could not store wait in ``pending`` and are written, in order, once it answers again (the
+    command writes any left at the end to a local CSV). Every sample taken is kept in
+    ``samples``, the run's rows seen in ``rows``: the report can be built without ClickHouse.
+    """
 
     def __init__(
         self,
@@ -74,6 +86,11 @@ class Monitor:
         self.out = out
         self.clock = clock
         self.sleep = sleep
+        self.pending: list[Sample] = []
+        self.samples: list[Sample] = []
+        self.rows: dict[str, RunRow] = {}
+        self.lrs_urls: list[str] = []
+        self.unreachable_since: float | None = None
 
     def attach(self) -> RunRow:
         """Wait (up to the timeout) for an unfinished run started in the last few minutes."""
@@ -83,6 +100,8 @@ class Monitor:
             run = self.store.newest_unfinished_run(ATTACH_WINDOW_SECS)
             if run is not None:
                 self.out(f"monitoring load test {run.run_id} ({self.options.backend})")
+                self.rows = {"start": run}
+                self.lrs_urls = lrs.route_urls()
                 return run
             if self.clock() >= deadline:
                 raise NoRunFound(
@@ -91,19 +110,63 @@ class Monitor:
                 )
             self.sleep(min(1.0, self.options.sleep_time or 1.0))
 
+    def _clickhouse_failed(self, error: Exception) -> None:
+        if self.unreachable_since is None:
+            self.unreachable_since = self.clock()
+            self.out(f"ClickHouse unreachable ({_short(error)}): samples kept until it answers")
+
     def sample(self, run: RunRow) -> dict:
-        """Take and store one sample."""
+        """Take one sample; store it with any earlier ones ClickHouse could not take."""
         now = utc_now()
-        stats = {
-            "clickhouse": self.store.xapi_stats(run.timestamp, now),
-            "backend": self.options.backend,
-            "backlog": read_backlog(self.options.backend),
-        }
-        self.store.store_sample(run.run_id, stats, now)
+        stats: dict = {}
+        # Rows first, then the backlog: an event counted as arrived is no longer queued.
+        try:
+            stats["clickhouse"] = self.store.xapi_stats(run.timestamp, now)
+        except Exception as error:  # noqa: BLE001 - sample what can be sampled
+            stats["clickhouse"] = {"run_rows": None, "unreachable": _short(error)}
+            self._clickhouse_failed(error)
+        stats["backend"] = self.options.backend
+        stats["backlog"] = read_backlog(self.options.backend)
+        stats["lrs"] = lrs.lrs_status(self.lrs_urls)
+        sample = Sample(now, stats)
+        self.samples.append(sample)
+        self.pending.append(sample)
+        self.store_pending(run.run_id)
         return stats
 
+    def store_pending(self, run_id: str) -> bool:
+        """Write the samples not stored yet (oldest first); True when none is left."""
+        if not self.pending:
+            return True
+        try:
+            self.store.store_samples(run_id, self.pending)
+        except Exception as error:  # noqa: BLE001 - kept for the next try
+            self._clickhouse_failed(error)
+            return False
+        if self.unreachable_since is not None:
+            down = self.clock() - self.unreachable_since
+            self.out(
+                f"ClickHouse answers again after {down:.1f} s: "
+                f"{len(self.pending)} samples kept meanwhile stored"
+            )
+            self.unreachable_since = None
+        self.pending = []
+        return True
+
+    def _end_row(self, run_id: str) -> RunRow | None:
+        if "end" not in self.rows:
+            try:
+                end = self.store.run_rows(run_id).get("end")
+            except Exception as error:  # noqa: BLE001 - ClickHouse down: not known yet
+                self._clickhouse_failed(error)
+                return None
+            if end is not None:
+                self.rows["end"] = end
+        return self.rows.get("end")
+
     def run(self) -> str:
-        """Attach, then sample until the run ended and its events drained (or the timeout)."""
+        """Attach, then sample until the run ended and its events drained (or the timeout,
+        which also bounds how long ClickHouse may stay unreachable)."""
         run = self.attach()
         tick = self.clock()
         previous_rows, unchanged, changed_at = None, 0, self.clock()
@@ -111,12 +174,18 @@ class Monitor:
         while True:
             stats = self.sample(run)
             rows = stats["clickhouse"]["run_rows"]
-            if rows != previous_rows:
+            if rows is None:
+                unchanged = 0  # nothing known about arrivals while ClickHouse is down
+            elif rows != previous_rows:
                 previous_rows, unchanged, changed_at = rows, 0, self.clock()
             else:
                 unchanged += 1
-            end = self.store.run_rows(run.run_id).get("end")
-            if end is not None:
+            end = self._end_row(run.run_id)
+            down = self.unreachable_since
+            if down is not None and self.clock() - down >= self.options.timeout:
+                self.out(f"stopped: ClickHouse unreachable for {self.clock() - down:.0f} s")
+                break
+            if end is not None and rows is not None:
                 ended_at = ended_at if ended_at is not None else self.clock()
                 # Events ERB kept in its dead queue will not arrive on their own.
                 sent = end.extra.get("sent_event_count")
@@ -129,4 +198,5 @@ class Monitor:
                     break
             tick = next_tick(tick, self.options.sleep_time, self.clock())
             self.sleep(max(0.0, tick - self.clock()))
+        self.store_pending(run.run_id)
         return run.run_id

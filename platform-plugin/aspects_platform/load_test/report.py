@@ -8,6 +8,9 @@
 - throughput: arrived / seconds from the start row to the first sample showing every arrival.
 - lag (p50/p95/max): the samples' ``now - newest event`` while events were still arriving.
 - peak backlog: the largest backlog sampled (unknown when the backend has no queue to read).
+- not arrived: sent - arrived, always printed when not zero, with how much of it is kept,
+  queued or lost, and why: how long samples found ClickHouse unreachable or the LRS (Ralph)
+  not answering (each down sample counts until the next sample).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +35,8 @@ class ReportError(Exception):
 class SeriesPoint:
     timestamp: str
     elapsed_s: float
-    rows: int
-    throughput_eps: float
+    rows: int | None  # None: ClickHouse did not answer this sample
+    throughput_eps: float | None
     lag_s: float | None
     backlog: int | None
 
@@ -52,6 +56,29 @@ class Report:
     peak_backlog: int | None
     series: list[SeriesPoint]
     tags: list[str]
+    clickhouse_down_s: float = 0.0
+    lrs_down_s: float = 0.0
+
+    def not_arrived(self) -> str:
+        """``sent - arrived`` and why, never a bare zero when something is missing."""
+        if self.sent is None:
+            return "unknown (no end row: events sent unknown)"
+        missing = self.sent - self.arrived
+        if missing <= 0:
+            return "0"
+        parts = [f"{self.kept_for_retry} kept in ERB's dead queue"] if self.kept_for_retry else []
+        parts.append("no queue measured" if self.queued is None else f"{self.queued} queued")
+        parts.append("lost unknown" if self.lost is None else f"{self.lost} lost")
+        why = []
+        if self.clickhouse_down_s:
+            why.append(f"ClickHouse unreachable for {self.clickhouse_down_s:.1f} s")
+        if self.lrs_down_s:
+            why.append(f"Ralph (the LRS) down for {self.lrs_down_s:.1f} s")
+        reason = "; ".join(why) or "no outage sampled"
+        return (
+            f"{missing} events lost or still queued (sent {self.sent} - arrived {self.arrived}:"
+            f" {', '.join(parts)}); why: {reason}"
+        )
 
     def lines(self) -> list[str]:
         def seconds(value: float | None) -> str:
@@ -78,6 +105,7 @@ class Report:
             f"  still queued:    {queued}",
             f"  kept for retry:  {kept}",
             f"  lost:            {lost}",
+            f"  not arrived:     {self.not_arrived()}",
             f"  throughput:      {throughput}",
             f"  lag p50/p95/max: {seconds(self.lag_p50_s)} / {seconds(self.lag_p95_s)} / "
             f"{seconds(self.lag_max_s)}",
@@ -98,21 +126,37 @@ def _series(start: RunRow, samples: list[Sample]) -> list[SeriesPoint]:
     previous_rows, previous_elapsed = 0, 0.0
     for sample in samples:
         elapsed = (sample.timestamp - start.timestamp).total_seconds()
-        rows = int(sample.stats["clickhouse"]["run_rows"])
-        span = elapsed - previous_elapsed
-        throughput = (rows - previous_rows) / span if span > 0 else 0.0
+        rows = sample.stats["clickhouse"].get("run_rows")
+        throughput = None
+        if rows is not None:  # ClickHouse answered: arrivals since the last answer
+            span = elapsed - previous_elapsed
+            throughput = round((rows - previous_rows) / span if span > 0 else 0.0, 6)
+            previous_rows, previous_elapsed = rows, elapsed
         points.append(
             SeriesPoint(
                 sample.timestamp.isoformat(),
                 round(elapsed, 6),
                 rows,
-                round(throughput, 6),
+                throughput,
                 sample.stats["clickhouse"].get("lag_seconds"),
                 sample.stats.get("backlog", {}).get("backlog"),
             )
         )
-        previous_rows, previous_elapsed = rows, elapsed
     return points
+
+
+def down_seconds(samples: list[Sample], is_down: Callable[[dict], bool]) -> float:
+    """Seconds from each sample that found a service down to the next sample."""
+    pairs = zip(samples, samples[1:], strict=False)
+    return sum((b.timestamp - a.timestamp).total_seconds() for a, b in pairs if is_down(a.stats))
+
+
+def _clickhouse_down(stats: dict) -> bool:
+    return bool(stats["clickhouse"].get("unreachable"))
+
+
+def _lrs_down(stats: dict) -> bool:
+    return (stats.get("lrs") or {}).get("up") is False
 
 
 def build_report(run_id: str, rows: dict[str, RunRow], samples: list[Sample]) -> Report:
@@ -126,11 +170,12 @@ def build_report(run_id: str, rows: dict[str, RunRow], samples: list[Sample]) ->
     sent = end.extra.get("sent_event_count") if end else None
     kept = end.extra.get("kept_for_retry") if end else None
     series = _series(start, samples)
-    arrived = series[-1].rows
+    answered = [point for point in series if point.rows is not None]
+    arrived = answered[-1].rows if answered else 0
     last_backlog = series[-1].backlog
-    first_complete = next(point for point in series if point.rows == arrived)
+    first_complete = next((point for point in answered if point.rows == arrived), series[-1])
     arriving = [point for point in series if point.elapsed_s <= first_complete.elapsed_s]
-    lags = [point.lag_s for point in arriving if point.lag_s is not None and point.rows > 0]
+    lags = [point.lag_s for point in arriving if point.lag_s is not None and point.rows]
     backlogs = [point.backlog for point in series if point.backlog is not None]
     lost = None
     if sent is not None and not last_backlog:
@@ -149,6 +194,8 @@ def build_report(run_id: str, rows: dict[str, RunRow], samples: list[Sample]) ->
         peak_backlog=max(backlogs) if backlogs else None,
         series=series,
         tags=list(start.extra.get("tags") or []),
+        clickhouse_down_s=down_seconds(samples, _clickhouse_down),
+        lrs_down_s=down_seconds(samples, _lrs_down),
     )
 
 
@@ -166,13 +213,17 @@ def write_csv(report: Report, path: Path) -> Path:
                 [
                     point.timestamp,
                     point.elapsed_s,
-                    point.rows,
-                    point.throughput_eps,
+                    "" if point.rows is None else point.rows,
+                    "" if point.throughput_eps is None else point.throughput_eps,
                     "" if point.lag_s is None else point.lag_s,
                     "" if point.backlog is None else point.backlog,
                 ]
             )
     return path
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def write_plot(report: Report, path: Path) -> Path:
@@ -184,9 +235,9 @@ def write_plot(report: Report, path: Path) -> Path:
 
     elapsed = [point.elapsed_s for point in report.series]
     panels = (
-        ("throughput (events/s)", [point.throughput_eps for point in report.series]),
-        ("lag (s)", [math.nan if p.lag_s is None else p.lag_s for p in report.series]),
-        ("backlog (events)", [math.nan if p.backlog is None else p.backlog for p in report.series]),
+        ("throughput (events/s)", [_nan(point.throughput_eps) for point in report.series]),
+        ("lag (s)", [_nan(point.lag_s) for point in report.series]),
+        ("backlog (events)", [_nan(point.backlog) for point in report.series]),
     )
     figure, axes = pyplot.subplots(len(panels), 1, sharex=True, figsize=(8, 7))
     for axis, (label, values) in zip(axes, panels, strict=True):
@@ -200,6 +251,17 @@ def write_plot(report: Report, path: Path) -> Path:
     description = json.dumps({label: values for label, values in panels} | {"elapsed": elapsed})
     figure.savefig(path, format="png", dpi=100, metadata={"Description": description})
     pyplot.close(figure)
+    return path
+
+
+def write_unstored_samples(samples: list[Sample], path: Path) -> Path:
+    """Samples ClickHouse never took: ``timestamp`` and ``stats`` (JSON), as load_test_stats."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("timestamp", "stats"))
+        for sample in samples:
+            writer.writerow((sample.timestamp.isoformat(), json.dumps(sample.stats)))
     return path
 
 

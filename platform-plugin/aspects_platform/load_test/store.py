@@ -87,9 +87,13 @@ class LoadTestStore:
         )
 
     def store_sample(self, run_id: str, stats: dict, when: datetime) -> None:
+        self.store_samples(run_id, [Sample(when, stats)])
+
+    def store_samples(self, run_id: str, samples: list[Sample]) -> None:
+        """One insert of ``samples`` (all or none stored)."""
         self.client.insert(
             self.stats_table,
-            [[run_id, when, json.dumps(stats)]],
+            [[run_id, sample.timestamp, json.dumps(sample.stats)] for sample in samples],
             column_names=["run_id", "timestamp", "stats"],
             database=self.database,
         )

@@ -7,9 +7,13 @@ and ``.ci/run`` run them.
 import importlib
 import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from sandbox import redis_server
 from sandbox.ralph.process import ClickHouseLogin, RalphServer
 
 XAPI_TABLE = "xapi_events_all"
@@ -91,3 +95,63 @@ def sandbox_env(xapi_pipeline, clickhouse, backend_config) -> dict[str, str]:
         "ASPECTS_SANDBOX_XAPI_DATABASE": clickhouse.xapi_database,
         "DJANGO_SETTINGS_MODULE": "sandbox.lms.settings",
     }
+
+
+#: Tests with a real ``redis-server`` (CI installs it: ``apt-get install redis-server``).
+NEEDS_REDIS_SERVER = pytest.mark.skipif(
+    not redis_server.available(),
+    reason="redis-server is not installed (apt-get install redis-server)",
+)
+
+
+@pytest.fixture
+def redis(tmp_path):
+    """Debian's redis-server on a free port, for this test."""
+    server = redis_server.RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def manage(*arguments: str) -> list[str]:
+    """A sandbox ``manage.py`` command line (run with ``cwd`` at the repository)."""
+    return [sys.executable, "sandbox/manage.py", *arguments]
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def run_monitored_load_test(env: dict, backend: str, output_dir: Path, *generator: str) -> tuple:
+    """Monitor, then generator, as sandbox processes (as ``tutor local do load-test`` runs
+    them); both must succeed. (the monitor's output, the run's report, its samples' backlogs)."""
+    from aspects_platform.load_test.report import load_report
+    from aspects_platform.load_test.store import LoadTestStore
+
+    monitor = subprocess.Popen(
+        manage("monitor_load_test_tracking", "--backend", backend, "--sleep_time", "0.3",
+               "--timeout", "120", "--output_dir", str(output_dir)),
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        done = subprocess.run(
+            manage("load_test_tracking_events", *generator),
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        report_text, _ = monitor.communicate(timeout=240)
+        assert monitor.returncode == 0, report_text
+    finally:
+        if monitor.poll() is None:
+            monitor.terminate()
+            monitor.wait(30)
+    store = LoadTestStore()
+    run_id = next(line for line in report_text.splitlines() if line.startswith("load test "))
+    run_id = run_id.split()[2]
+    backlogs = [sample.stats["backlog"] for sample in store.samples(run_id)]
+    return report_text, load_report(store, run_id), backlogs
+
+
+def start_service(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """A background sandbox process (worker, consumer) at the repository; stderr to ``log``."""
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w")
+    )

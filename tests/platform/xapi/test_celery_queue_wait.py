@@ -48,7 +48,7 @@ def test_a_stuck_backlog_is_waited_for_only_until_it_stops_shrinking(broker):
     client = redis_client(broker.url)
     client.hset(CELERY_UNACKED, "tag-1", "a task a killed worker had reserved")
     clock = FakeClock()
-    waited = events.wait_for_celery_queue(
+    waited = events.wait_for_queue(
         timeout=300.0, poll=0.5, sleep=clock.sleep, clock=clock, stall=30.0
     )
     assert 30.0 <= waited < 31.0, waited
@@ -65,7 +65,7 @@ def test_a_draining_queue_is_waited_for_until_empty(broker):
         clock.sleep(seconds)
         client.lpop(queue)
 
-    waited = events.wait_for_celery_queue(
+    waited = events.wait_for_queue(
         timeout=300.0, poll=1.0, sleep=worker_takes_one_per_poll, clock=clock, stall=30.0
     )
     assert client.llen(queue) == 0

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,20 +199,13 @@ def _started(ch) -> bool:
     return ch.query("SELECT count() FROM load_test_runs").result_rows[0][0] > 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_ralph_down_mid_run_the_report_says_what_erb_kept(
-    xapi_pipeline, ch, xapi_ch, tmp_path, settings
-):
+def run_with_outage(settings, outage) -> tuple:
+    """16 events (ERB batches of 4) with a monitor thread sampling every 0.2 s;
+    ``outage(run, monitor)`` runs after each event. (run, monitor, what the monitor said)."""
     import threading
 
     from aspects_platform.load_test.generator import LoadTest, LoadTestOptions
-    from aspects_platform.load_test.report import build_report
 
-    from sandbox.lms.xapi_router import configure_router
-    from sandbox.ralph.process import RalphServer
-
-    own = RalphServer(tmp_path / "ralph", xapi_pipeline.clickhouse).start()  # ours to stop
-    configure_router(own.route_url, own.lms_username, own.lms_password)
     settings.EVENT_ROUTING_BACKEND_BATCH_SIZE = 4
     settings.EVENT_ROUTING_BACKEND_BATCH_INTERVAL = 3600
     store = LoadTestStore()
@@ -220,17 +214,38 @@ def test_ralph_down_mid_run_the_report_says_what_erb_kept(
     thread = threading.Thread(target=monitor.run)
     thread.start()
     run = LoadTest(LoadTestOptions(num_users=1, num_events=16, sleep_time=0.001), store)
-
-    def stop_ralph_after_eight_events(_seconds: float) -> None:
-        if run.sent == 8:
-            own.stop()
-
-    run.sleep = stop_ralph_after_eight_events
+    run.sleep = lambda _seconds: outage(run, monitor)
     try:
         run.run()
+    finally:
         thread.join(300)
+    assert not thread.is_alive()
+    return run, monitor, said
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ralph_down_mid_run_the_report_says_what_erb_kept(
+    xapi_pipeline, ch, xapi_ch, tmp_path, settings
+):
+    from aspects_platform.load_test.report import build_report
+
+    from sandbox.lms.xapi_router import configure_router
+    from sandbox.ralph.process import RalphServer
+
+    own = RalphServer(tmp_path / "ralph", xapi_pipeline.clickhouse).start()  # ours to stop
+    configure_router(own.route_url, own.lms_username, own.lms_password)
+
+    def stop_ralph_after_eight_events(run, monitor: Monitor) -> None:
+        if run.sent == 8:
+            own.stop()
+            # The monitor samples the LRS too: it sees Ralph down before the run goes on.
+            assert wait_for(lambda: any(lrs_down(s.stats) for s in monitor.samples), timeout=60)
+
+    try:
+        run, monitor, _ = run_with_outage(settings, stop_ralph_after_eight_events)
     finally:
         own.stop()
+    store = LoadTestStore()
     kept = run_rows(ch, run.run_id)["end"]["kept_for_retry"]
     report = build_report(run.run_id, store.run_rows(run.run_id), store.samples(run.run_id))
     arrived = report.arrived  # the run's rows (the learner's enrollment came before its start)
@@ -241,3 +256,124 @@ def test_ralph_down_mid_run_the_report_says_what_erb_kept(
     text = "\n".join(report.lines())
     assert f"kept for retry:  {kept} in ERB's dead queue" in text
     assert "recover_failed_events --transformer_type xapi" in text
+    assert report.lrs_down_s > 0 and report.clickhouse_down_s == 0
+    assert (
+        f"not arrived:     {kept} events lost or still queued (sent 16 - arrived {arrived}: "
+        f"{kept} kept in ERB's dead queue, no queue measured, 0 lost); "
+        f"why: Ralph (the LRS) down for {report.lrs_down_s:.1f} s"
+    ) in text
+
+
+def lrs_down(stats: dict) -> bool:
+    return stats["lrs"]["up"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clickhouse_down_mid_run_samples_wait_and_the_report_says_why(
+    xapi_pipeline, embedded_clickhouse, ch, xapi_ch, settings
+):
+    def clickhouse_down_for_four_events(run, monitor: Monitor) -> None:
+        if run.sent == 8:
+            embedded_clickhouse.stop()
+            # Still sampling (backlog, LRS) with nowhere to store: the samples wait.
+            assert wait_for(lambda: len(monitor.pending) >= 2, timeout=60)
+        if run.sent == 12:
+            embedded_clickhouse.start()
+
+    try:
+        run, monitor, said = run_with_outage(settings, clickhouse_down_for_four_events)
+    finally:
+        embedded_clickhouse.start()  # no-op when up
+    assert monitor.pending == []
+    store = LoadTestStore()
+    stored = store.samples(run.run_id)
+    assert [s.timestamp for s in stored] == [s.timestamp for s in monitor.samples]
+    down = [s.stats for s in stored if s.stats["clickhouse"].get("unreachable")]
+    assert down and all(s["clickhouse"]["run_rows"] is None for s in down)
+    # Ralph answered its heartbeat meanwhile, without its database.
+    assert all(s["lrs"]["up"] is True for s in down)
+    assert any(s["lrs"]["database"] != "ok" for s in down)
+    assert any(line.startswith("ClickHouse unreachable (") for line in said)
+    assert any(line.startswith("ClickHouse answers again after") for line in said)
+
+    report = load_report(store, run.run_id)
+    kept = run_rows(ch, run.run_id)["end"]["kept_for_retry"]
+    assert kept > 0 and report.arrived == 16 - kept == xapi_rows(xapi_ch) - 1
+    assert report.clickhouse_down_s > 0 and report.lost == 0
+    assert (
+        f"not arrived:     {kept} events lost or still queued (sent 16 - arrived {report.arrived}:"
+        f" {kept} kept in ERB's dead queue, no queue measured, 0 lost); "
+        f"why: ClickHouse unreachable for {report.clickhouse_down_s:.1f} s"
+    ) in "\n".join(report.lines())
+    with_gap = [point for point in report.series if point.rows is None]
+    assert len(with_gap) == len(down) and all(p.throughput_eps is None for p in with_gap)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_samples_clickhouse_never_took_go_to_a_local_csv(
+    xapi_pipeline, embedded_clickhouse, ch, tmp_path
+):
+    import threading
+
+    store = LoadTestStore()
+    store.record("stuck", "start", {}, when=datetime.now(UTC))
+    out, err = io.StringIO(), io.StringIO()
+    command = threading.Thread(
+        target=call_command,
+        args=("monitor_load_test_tracking", "--sleep_time", "0.1", "--timeout", "1"),
+        kwargs={"output_dir": tmp_path, "stdout": out, "stderr": err},
+    )
+    command.start()
+    try:
+        assert wait_for(lambda: store.sample_count("stuck") > 0, timeout=60)
+        embedded_clickhouse.stop()  # for good: the monitor gives up after --timeout
+        command.join(120)
+    finally:
+        embedded_clickhouse.start()
+    assert not command.is_alive()
+    spilled = tmp_path / "load_test_stuck_unstored.csv"
+    with spilled.open() as handle:
+        table = list(csv.DictReader(handle))
+    # (the first may have counted rows just before the stop, then failed to be stored)
+    assert sum(json.loads(row["stats"])["clickhouse"]["run_rows"] is None for row in table) >= 1
+    assert f"{len(table)} samples not stored in load_test_stats; written to {spilled}" in (
+        err.getvalue()
+    )
+    stored = store.sample_count("stuck")
+    assert stored >= 1 and len(table) >= 2  # stored before the stop, kept after it
+    text = out.getvalue()
+    assert "stopped: ClickHouse unreachable for" in text
+    assert "not arrived:     unknown (no end row: events sent unknown)" in text
+    assert (tmp_path / "load_test_stuck.png").exists()  # the report, built from memory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_end_row_waits_for_clickhouse_to_answer_again(
+    xapi_pipeline, embedded_clickhouse, ch, tmp_path
+):
+    import threading
+
+    from aspects_platform.load_test.generator import LoadTest, LoadTestOptions
+
+    said: list[str] = []
+    run = LoadTest(
+        LoadTestOptions(num_users=1, num_events=4, sleep_time=0.001), LoadTestStore(), said.append
+    )
+    down = threading.Event()
+
+    def clickhouse_down_before_the_end(seconds: float) -> None:
+        if run.sent == 4 and not down.is_set():  # after the last event
+            down.set()
+            embedded_clickhouse.stop()
+            threading.Timer(3.0, embedded_clickhouse.start).start()
+        time.sleep(seconds)
+
+    run.sleep = clickhouse_down_before_the_end
+    try:
+        run.run()
+    finally:
+        wait_for(lambda: embedded_clickhouse.embedded.is_up(), timeout=60)
+    assert down.is_set()
+    assert "ClickHouse unreachable (" in " ".join(said)
+    end = run_rows(ch, run.run_id)["end"]
+    assert end["sent_event_count"] == 4 and end["interrupted"] is False
