@@ -96,14 +96,16 @@ class ChildServer:
         return pid if pid is not None and self.is_own_server(pid) else None
 
     def is_own_server(self, pid: int) -> bool:
-        """True when ``pid`` runs ``python -m sandbox.clickhouse_server serve --home <home>``."""
+        """True when ``pid`` runs this home's server (``owns_command``)."""
         try:
             command = psutil.Process(pid).cmdline()
         except psutil.Error:
             return False
-        module = any(command[i : i + 2] == ["-m", __package__] for i in range(len(command)))
-        home = any(command[i : i + 2] == ["--home", str(self.home)] for i in range(len(command)))
-        return module and "serve" in command and home
+        return self.owns_command(command)
+
+    def owns_command(self, command: list[str]) -> bool:
+        """Whether a process command line is this home's server (each server says how)."""
+        raise NotImplementedError
 
     def remove_stale_pid_file(self) -> str | None:
         """Remove a pid file that does not name this home's server; what it named, else None."""
@@ -179,6 +181,12 @@ class ChildServer:
 class EmbeddedClickHouse(ChildServer):
     """Start/stop the embedded ClickHouse HTTP server; same port and data across restarts."""
 
+    def owns_command(self, command: list[str]) -> bool:
+        """``python -m sandbox.clickhouse_server serve --home <home>``."""
+        module = any(command[k : k + 2] == ["-m", __package__] for k in range(len(command)))
+        home = any(command[k : k + 2] == ["--home", str(self.home)] for k in range(len(command)))
+        return module and "serve" in command and home
+
     def __init__(self, home: str | Path, port: int | None = None, username: str = DEFAULT_USERNAME):
         self._init_home(home, port)
         self.username = username
@@ -246,13 +254,14 @@ def _command_line(pid: int) -> str:
 
 
 def _alive(pid: int, process: subprocess.Popen | None) -> bool:
+    """Whether ``pid`` still runs; an exited child its parent has not reaped yet (a zombie,
+    when another process started it) counts as stopped."""
     if process is not None and process.pid == pid:
         return process.poll() is None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    return True
 
 
 def _wait(pid: int, process: subprocess.Popen | None) -> None:

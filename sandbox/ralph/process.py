@@ -73,6 +73,14 @@ class RalphServer(ChildServer):
     def is_up(self) -> bool:
         return self.running_pid() is not None and heartbeat(self.url)
 
+    def owns_command(self, command: list[str]) -> bool:
+        """The start script (``sh start.sh``), then what it execs: uvicorn serving Ralph on
+        this home's port."""
+        if command[-1:] == [str(START_SCRIPT)]:
+            return True
+        port = any(command[k : k + 2] == ["--port", str(self.port)] for k in range(len(command)))
+        return "ralph.api:app" in command and port
+
     def environment(self) -> dict[str, str]:
         """Ralph's server settings (``RALPH_*``), passwords included: for its environment only."""
         target = urlsplit(self.clickhouse.url)
