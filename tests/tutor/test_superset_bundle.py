@@ -161,3 +161,18 @@ def test_line_charts_draw_their_points() -> None:
     assert lines, "no line chart shipped"
     for chart in lines:
         assert chart["params"]["markerEnabled"] is True, chart["slice_name"]
+
+
+def test_shares_show_as_percentages() -> None:
+    """Grades and pass rates are fractions in ClickHouse (0.5): the charts show 50.0%."""
+    charts = [
+        yaml.safe_load(text)
+        for path, text in build(SETTINGS)["files"].items()
+        if path.startswith("charts/")
+    ]
+    shares = {c["slice_name"]: c["params"] for c in charts if c["slice_name"] in SHARES}
+    assert set(shares) == SHARES
+    assert all(params["y_axis_format"] == ".1%" for params in shares.values()), shares
+
+
+SHARES = {"Share of learners passing", "Average grade"}

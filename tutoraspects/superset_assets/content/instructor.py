@@ -191,8 +191,12 @@ COUNT = Metric("Learners", "count()")
 ACTIVE = Metric("Active learners", "countIf(is_active)")
 
 
-def big(key: str, title: str, dataset: str, metric: Metric) -> Chart:
-    return Chart(key, title, dataset, "big_number_total", metrics=(metric,))
+#: Superset's number format for a share (0.5 shows as 50.0%).
+PERCENT = {"y_axis_format": ".1%"}
+
+
+def big(key: str, title: str, dataset: str, metric: Metric, **extra) -> Chart:
+    return Chart(key, title, dataset, "big_number_total", metrics=(metric,), **extra)
 
 
 def bar(key: str, title: str, dataset: str, x_axis: str, *metrics: Metric, **extra) -> Chart:
@@ -236,8 +240,15 @@ CHARTS: tuple[Chart, ...] = (
         "Share of learners passing",
         "learner_status",
         Metric("Passing", "avg(toFloat64(passed))"),
+        params=PERCENT,
     ),
-    big("average_grade", "Average grade", "learner_status", Metric("Average grade", "avg(grade)")),
+    big(
+        "average_grade",
+        "Average grade",
+        "learner_status",
+        Metric("Average grade", "avg(grade)"),
+        params=PERCENT,
+    ),
     bar(
         "pages_by_section",
         "Page visits per section",
