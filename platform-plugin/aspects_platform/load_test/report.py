@@ -178,8 +178,13 @@ def build_report(run_id: str, rows: dict[str, RunRow], samples: list[Sample]) ->
     lags = [point.lag_s for point in arriving if point.lag_s is not None and point.rows]
     backlogs = [point.backlog for point in series if point.backlog is not None]
     lost = None
-    if sent is not None and not last_backlog:
-        lost = max(sent - arrived - (kept or 0), 0)
+    if sent is not None:
+        missing = sent - arrived - (kept or 0)
+        # Every event accounted for: nothing lost, whatever else the queue holds (the LMS's
+        # default Celery queue carries other tasks too). Otherwise only an empty backlog says
+        # the missing events are lost rather than still on their way.
+        if missing <= 0 or not last_backlog:
+            lost = max(missing, 0)
     return Report(
         run_id=run_id,
         sent=sent,
