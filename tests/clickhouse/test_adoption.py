@@ -91,6 +91,7 @@ def test_adopt_converts_every_row_into_our_schema_and_keeps_the_originals(establ
         count = len(ROWS[table])
         name = f"{target.event_sink_database}.{table}"
         assert f"adopted {name}: {count} rows before, {count} after" in "\n".join(said), table
+        assert any(line.startswith(f"established table {name}: ") for line in said), table
         assert table_columns(client, target.event_sink_database, table) == CONTRACT[table]
         backup = rows(client, f"SELECT count() FROM {sink}.`{table}_established_backup`")
         assert backup == [(count,)], table

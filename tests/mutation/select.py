@@ -6,7 +6,9 @@ For each mutant, ``main`` compares the modules with their pristine copies, takes
 around each changed line (its header for a compound statement), and runs ``pytest -x`` on the
 tests whose context executed one of those lines. When no single test can be named (a line run
 at import time, a module only run in child processes, a line no test runs), every test of the
-group runs: a selection never decides a mutant's outcome by itself.
+group runs: a selection never decides a mutant's outcome by itself. Lines outside function
+bodies (module and class level, decorators, default values) run at import, so they always count
+as "cannot be named".
 
     python -m tests.mutation.select WORKDIR TEST_PATH...
 """
@@ -97,6 +99,18 @@ def statement_lines(source: str, line: int) -> range:
     return range(best.lineno, (best.end_lineno or best.lineno) + 1)
 
 
+def runs_at_import(source: str, line: int) -> bool:
+    """Whether ``line`` runs when the module is imported: outside every function body (module
+    and class level, a function's decorators and default values). Coverage credits such a
+    line to whichever test happened to import the module first, not to the tests using it."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            body = node.body if isinstance(node.body, list) else [node.body]
+            if body[0].lineno <= line <= (node.end_lineno or node.lineno):
+                return False
+    return True
+
+
 def selected_tests(workdir: Path) -> list[str] | None:
     """Test ids executing the mutated statements, or None when every test must run."""
     if not (workdir / CONTEXTS).exists():  # cosmic-ray's baseline runs before ``record``
@@ -111,6 +125,8 @@ def selected_tests(workdir: Path) -> list[str] | None:
             continue
         mutated_any = True
         for line in changed_lines(original, current):
+            if runs_at_import(original, line):
+                return None
             names = {
                 name
                 for number in statement_lines(original, line)

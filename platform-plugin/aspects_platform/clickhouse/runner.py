@@ -64,8 +64,8 @@ def check_established(
     client,
     settings: SchemaSettings,
     migrations: list[Migration],
-    adopt_established: bool = False,
-    say: Callable[[str], None] = lambda _line: None,
+    adopt_established: bool,
+    say: Callable[[str], None],
 ) -> None:
     """Before any DDL: tables with our names that our runner did not create must match ours.
 
