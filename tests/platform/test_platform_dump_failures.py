@@ -148,6 +148,23 @@ def main_thread_leaves(function: str, within: float) -> bool:
     return False
 
 
+def stall_from_the_first_page(relay, releaser: threading.Thread, pages: list[str], on_page=None):
+    """A Django execute wrapper: each profile page read is recorded; the first holds ClickHouse
+    (the relay) and starts ``releaser``; ``on_page(n)`` runs before page ``n`` is read."""
+
+    def wrapper(execute, sql, params, many, context):
+        if "ORDER BY" in sql and "auth_userprofile" in sql:
+            pages.append(sql)
+            if len(pages) == 1:
+                relay.hold()
+                releaser.start()
+            if on_page is not None:
+                on_page(len(pages))
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
 @pytest.mark.django_db(transaction=True)
 def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, settings, ch):
     """The LMS database fails on page 4 while pages 1-3 wait for ClickHouse: all 3 land.
@@ -176,21 +193,17 @@ def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, se
 
     releaser = threading.Thread(target=release_once_stopping, daemon=True)
 
-    def stall_then_lock_on_page_four(execute, sql, params, many, context):
-        if "ORDER BY" in sql and "auth_userprofile" in sql:
-            pages.append(sql)
-            if len(pages) == 1:
-                relay.hold()
-                releaser.start()
-            if len(pages) == 4:  # another writer holds the database: "database is locked"
-                locker.execute("BEGIN EXCLUSIVE")
-        return execute(sql, params, many, context)
+    def lock_on_page_four(page: int) -> None:
+        if page == 4:  # another writer holds the database: "database is locked"
+            locker.execute("BEGIN EXCLUSIVE")
 
     connection.ensure_connection()
     connection.connection.execute("PRAGMA busy_timeout = 50")
     try:
         with (
-            connection.execute_wrapper(stall_then_lock_on_page_four),
+            connection.execute_wrapper(
+                stall_from_the_first_page(relay, releaser, pages, lock_on_page_four)
+            ),
             pytest.raises(CommandError) as error,
         ):
             call_command(
@@ -231,16 +244,8 @@ def test_pages_read_while_clickhouse_stalls_wait_for_room_and_all_land(
 
     releaser = threading.Thread(target=release_once_the_reader_waits, daemon=True)
 
-    def stall_from_the_first_page(execute, sql, params, many, context):
-        if "ORDER BY" in sql and "auth_userprofile" in sql:
-            pages.append(sql)
-            if len(pages) == 1:
-                relay.hold()
-                releaser.start()
-        return execute(sql, params, many, context)
-
     try:
-        with connection.execute_wrapper(stall_from_the_first_page):
+        with connection.execute_wrapper(stall_from_the_first_page(relay, releaser, pages)):
             out = io.StringIO()
             call_command(
                 "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
