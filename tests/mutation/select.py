@@ -6,9 +6,9 @@ For each mutant, ``main`` compares the modules with their pristine copies, takes
 around each changed line (its header for a compound statement), and runs ``pytest -x`` on the
 tests whose context executed one of those lines. When no single test can be named (a line run
 at import time, a module only run in child processes, a line no test runs), every test of the
-group runs: a selection never decides a mutant's outcome by itself. Lines outside function
-bodies (module and class level, decorators, default values) run at import, so they always count
-as "cannot be named".
+group runs, those that run code of the mutated module first: a selection never decides a
+mutant's outcome by itself. Lines outside function bodies (module and class level, decorators,
+default values) run at import, so they always count as "cannot be named".
 
     python -m tests.mutation.select WORKDIR TEST_PATH...
 """
@@ -111,13 +111,29 @@ def runs_at_import(source: str, line: int) -> bool:
     return True
 
 
-def selected_tests(workdir: Path) -> list[str] | None:
-    """Test ids executing the mutated statements, or None when every test must run."""
+def likely_killers(by_line: dict[str, list[str]]) -> list[str]:
+    """Tests that run code of this module, most lines first (an import-time mutant of the module
+    most likely fails one of them: run them before the rest of the group)."""
+    counts: dict[str, int] = {}
+    for names in by_line.values():
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda name: (-counts[name], name))
+
+
+def selected_tests(workdir: Path) -> tuple[list[str], bool]:
+    """(test ids to run first, whether the rest of the group must run after them).
+
+    The ids alone decide a mutant when coverage names every test that executes the mutated
+    statements; otherwise they only come first (``pytest -x`` stops at the first failure, so a
+    killed mutant dies sooner) and every other test of the group runs after them.
+    """
     if not (workdir / CONTEXTS).exists():  # cosmic-ray's baseline runs before ``record``
-        return None
+        return [], True
     contexts = json.loads((workdir / CONTEXTS).read_text(encoding="utf-8"))
     chosen: set[str] = set()
-    mutated_any = False
+    first: list[str] = []
+    complete, mutated_any = True, False
     for relative, by_line in contexts.items():
         original = (workdir / PRISTINE / relative).read_text(encoding="utf-8")
         current = (workdir / relative).read_text(encoding="utf-8")
@@ -125,23 +141,40 @@ def selected_tests(workdir: Path) -> list[str] | None:
             continue
         mutated_any = True
         for line in changed_lines(original, current):
-            if runs_at_import(original, line):
-                return None
             names = {
                 name
                 for number in statement_lines(original, line)
                 for name in by_line.get(str(number), [])
             }
-            if not names:  # import time only, child processes only, or no test runs it
-                return None
+            # Import-time lines (coverage credits them to whichever test imported the module
+            # first), lines only run in child processes, or lines no test runs: every test.
+            if runs_at_import(original, line) or not names:
+                complete = False
+                first += [name for name in likely_killers(by_line) if name not in first]
             chosen |= names
-    return sorted(chosen) if mutated_any else None
+    if not mutated_any:
+        return [], True
+    ordered = first + sorted(chosen - set(first))
+    return ordered, not complete
+
+
+def pytest_commands(chosen: list[str], run_rest: bool, tests: list[str]) -> list[list[str]]:
+    """The chosen ids, then (when needed) the group's other tests, each one ``pytest -x``."""
+    commands = [pytest_command(chosen)] if chosen else []
+    if run_rest:
+        commands.append(pytest_command([*tests, *(f"--deselect={name}" for name in chosen)]))
+    return commands
 
 
 def main() -> int:
     workdir, tests = Path(sys.argv[1]), sys.argv[2:]
-    chosen = selected_tests(workdir)
-    return subprocess.run(pytest_command(chosen or tests), cwd=workdir, check=False).returncode
+    chosen, run_rest = selected_tests(workdir)
+    for command in pytest_commands(chosen, run_rest, tests):
+        code = subprocess.run(command, cwd=workdir, check=False).returncode
+        # 5: every test of the rest was deselected (all already ran): nothing failed.
+        if code not in (0, 5):
+            return code
+    return 0
 
 
 if __name__ == "__main__":
