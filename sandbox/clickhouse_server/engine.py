@@ -16,6 +16,7 @@ from pathlib import Path
 import chdb
 
 from .errors import ClickHouseError
+from .protocol import is_read_only
 
 DEFAULT_DATABASE = "default"
 #: Server settings (``system.query_log``, as a ClickHouse server has by default).
@@ -71,6 +72,11 @@ class Engine:
         for name, value in SERVER_DEFAULTS.items():
             self._raw(f"SET `{name}` = {quote(value)}")
         self._defaults = self._setting_defaults()
+        #: Settings the connection holds that differ from the defaults (name -> value).
+        self._changed: dict[str, str] = {}
+        #: (database, INSERT head) -> the structure ``_structure_if_viewed`` found; emptied by
+        #: any statement that is not read-only (it may have created or dropped a view).
+        self._viewed: dict[tuple[str, str], str | None] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -88,36 +94,37 @@ class Engine:
         pairs = (line.split("\t", 1) for line in text.decode().splitlines() if "\t" in line)
         return dict(pairs)
 
-    def _enter(self, database: str, settings: dict[str, str]) -> list[str]:
-        """Switch database and apply per-request settings; return the settings to restore."""
+    def _enter(self, database: str, settings: dict[str, str]) -> None:
+        """Switch database; make the connection's settings the defaults plus ``settings``.
+
+        Only what differs from the previous request is SET (a client sends the same settings
+        with every request), so each statement still runs with exactly its own settings.
+        """
+        unknown = sorted(name for name in settings if name not in self._defaults)
+        if unknown:
+            raise ClickHouseError(115, f"Unknown setting '{unknown[0]}'")
         if database != self._database:
             self._raw(f"USE `{database}`")
             self._database = database
-        changed = []
-        for name, value in settings.items():
-            if name not in self._defaults:
-                raise ClickHouseError(115, f"Unknown setting '{name}'")
+        wanted = {**{name: self._defaults[name] for name in self._changed}, **settings}
+        for name, value in wanted.items():
+            if self._changed.get(name, self._defaults[name]) == value:
+                continue
             self._raw(f"SET `{name}` = {quote(value)}")
-            changed.append(name)
-        return changed
-
-    def _restore(self, changed: list[str]) -> None:
-        for name in changed:
-            try:
-                self._raw(f"SET `{name}` = {quote(self._defaults[name])}")
-            except ClickHouseError:
-                pass
+            if value == self._defaults[name]:
+                self._changed.pop(name, None)
+            else:
+                self._changed[name] = value
 
     def query(
         self, sql: str, fmt: str, params: dict[str, str], database: str, settings: dict[str, str]
     ) -> tuple[bytes, Summary]:
         """Run one statement; return its output in ``fmt`` (unless it has a FORMAT clause)."""
         with self._lock:
-            changed = self._enter(database, settings)
-            try:
-                result = self._raw(sql, fmt, params)
-            finally:
-                self._restore(changed)
+            self._enter(database, settings)
+            if not is_read_only(sql):
+                self._viewed.clear()
+            result = self._raw(sql, fmt, params)
         body = result.bytes() or b""
         summary = Summary(
             read_rows=result.rows_read(),
@@ -134,7 +141,15 @@ class Engine:
 
         chdb's streaming insert does not run a table's materialized views (a ClickHouse server
         does): such inserts go through ``INSERT ... SELECT FROM file()``, which runs them.
+        Kept until the next statement that may change the schema (two system-table reads per
+        insert were a quarter of the engine's time under the xAPI pipeline).
         """
+        key = (self._database, head)
+        if key not in self._viewed:
+            self._viewed[key] = self._find_structure_if_viewed(head)
+        return self._viewed[key]
+
+    def _find_structure_if_viewed(self, head: str) -> str | None:
         match = INSERT_HEAD.match(head)
         if not match:
             return None
@@ -188,28 +203,25 @@ class Engine:
     ) -> Summary:
         """Stream ``chunks`` (data in format ``fmt``) into ``head`` (``INSERT INTO t (cols)``)."""
         with self._lock:
-            changed = self._enter(database, settings)
+            self._enter(database, settings)
+            structure = self._structure_if_viewed(head)
+            if structure is not None:
+                return self._insert_through_file(head, fmt, chunks, structure)
             try:
-                structure = self._structure_if_viewed(head)
-                if structure is not None:
-                    return self._insert_through_file(head, fmt, chunks, structure)
-                try:
-                    inserter = self._connection.send_insert(head, fmt)
-                except RuntimeError as error:
-                    raise ClickHouseError.from_engine(error) from None
-                try:
-                    for chunk in chunks:
-                        if chunk:
-                            inserter.append(chunk)
-                    result = inserter.finish()
-                except RuntimeError as error:
-                    inserter.cancel()
-                    raise ClickHouseError.from_engine(error) from None
-                except BaseException:
-                    inserter.cancel()
-                    raise
-            finally:
-                self._restore(changed)
+                inserter = self._connection.send_insert(head, fmt)
+            except RuntimeError as error:
+                raise ClickHouseError.from_engine(error) from None
+            try:
+                for chunk in chunks:
+                    if chunk:
+                        inserter.append(chunk)
+                result = inserter.finish()
+            except RuntimeError as error:
+                inserter.cancel()
+                raise ClickHouseError.from_engine(error) from None
+            except BaseException:
+                inserter.cancel()
+                raise
         return Summary(
             written_rows=result.rows_written,
             written_bytes=result.bytes_written,

@@ -385,3 +385,26 @@ def test_concurrent_clients(clickhouse, scratch_table):
         counts = list(pool.map(work, range(16)))
     assert counts == [200] * 16
     assert client.command(f"SELECT count() FROM {scratch_table}") == 3200
+
+
+def test_a_view_created_between_two_inserts_receives_the_second(clickhouse, scratch_table):
+    """Each insert runs the views the table has at that moment (the embedded engine remembers
+    whether a table is viewed: any schema change must be seen by the next insert)."""
+    client = clickhouse.client()
+    client.insert(scratch_table, [[1, "before the view"]], column_names=["id", "s"])
+    copy = scratch_table[:-1] + "_copy`"
+    view = scratch_table[:-1] + "_mv`"
+    client.command(f"CREATE TABLE {copy} (id Int64, s String) ENGINE = MergeTree ORDER BY id")
+    client.command(
+        f"CREATE MATERIALIZED VIEW {view} TO {copy} AS SELECT id, s FROM {scratch_table}"
+    )
+    try:
+        client.insert(scratch_table, [[2, "after the view"]], column_names=["id", "s"])
+        assert client.query(f"SELECT id, s FROM {copy}").result_rows == [(2, "after the view")]
+        client.command(f"DROP VIEW {view}")
+        client.insert(scratch_table, [[3, "view dropped"]], column_names=["id", "s"])
+        assert client.query(f"SELECT count() FROM {copy}").result_rows == [(1,)]
+        assert client.query(f"SELECT count() FROM {scratch_table}").result_rows == [(3,)]
+    finally:
+        client.command(f"DROP VIEW IF EXISTS {view}")
+        client.command(f"DROP TABLE IF EXISTS {copy}")
