@@ -152,3 +152,18 @@ def test_bulk_course_dump_clears_the_request_cache_between_pages(ch):
                  "--batch_size", "2")  # fmt: skip
     assert select(ch, "SELECT uniqExact(course_key) FROM course_blocks") == [(len(keys),)]
     assert len(DEFAULT_REQUEST_CACHE.data.get("course_cache", {})) <= 2
+
+
+def test_a_course_deleted_before_its_dump_runs_is_reported_and_not_written(ch, caplog):
+    """A publish schedules the dump a few seconds later; a course deleted in between (Studio's
+    delete_course) is not in the modulestore when the task runs: the task says so and writes
+    nothing, instead of dumping a course that no longer exists."""
+    key = build_course()
+    modulestore().delete_course(key, USER_ID)
+    counts = "SELECT (SELECT count() FROM course_overviews), (SELECT count() FROM course_blocks)"
+    before = select(ch, counts)
+    with caplog.at_level("WARNING", logger="aspects_platform.tasks"):
+        outcome = tasks.dump_course_to_clickhouse.apply(args=(str(key),)).get()
+    assert outcome == "not found"
+    assert f"Course {key} is not in the modulestore: nothing written" in caplog.text
+    assert select(ch, counts) == before

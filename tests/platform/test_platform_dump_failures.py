@@ -165,6 +165,24 @@ def stall_from_the_first_page(relay, releaser: threading.Thread, pages: list[str
     return wrapper
 
 
+def failed_profile_dump(relay, releaser: threading.Thread, pages: list[str], on_page) -> str:
+    """Dump user_profile in pages of 5 through ``stall_from_the_first_page``; the command must
+    fail: its message. The relay is released and closed whatever happens."""
+    try:
+        with (
+            connection.execute_wrapper(stall_from_the_first_page(relay, releaser, pages, on_page)),
+            pytest.raises(CommandError) as error,
+        ):
+            call_command(
+                "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
+                stdout=io.StringIO(), stderr=io.StringIO(),
+            )  # fmt: skip
+    finally:
+        relay.release()
+        relay.close()
+    return str(error.value)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, settings, ch):
     """The LMS database fails on page 4 while pages 1-3 wait for ClickHouse: all 3 land.
@@ -200,24 +218,12 @@ def test_reader_failure_writes_what_was_queued_and_reports_it(backend_config, se
     connection.ensure_connection()
     connection.connection.execute("PRAGMA busy_timeout = 50")
     try:
-        with (
-            connection.execute_wrapper(
-                stall_from_the_first_page(relay, releaser, pages, lock_on_page_four)
-            ),
-            pytest.raises(CommandError) as error,
-        ):
-            call_command(
-                "dump_data_to_clickhouse", "--object", "user_profile", "--batch_size", "5",
-                stdout=io.StringIO(), stderr=io.StringIO(),
-            )  # fmt: skip
+        message = failed_profile_dump(relay, releaser, pages, lock_on_page_four)
     finally:
-        relay.release()
-        relay.close()
         if locker.in_transaction:
             locker.execute("ROLLBACK")
         locker.close()
         connection.close()
-    message = str(error.value)
     assert not hung, "draining the queued pages never ended"
     assert len(pages) == 4, "the failure came on page 4"
     assert "OperationalError" in message and "locked" in message, message
@@ -256,3 +262,29 @@ def test_pages_read_while_clickhouse_stalls_wait_for_room_and_all_land(
         relay.close()
     assert "Dumped 30 user_profile objects" in out.getvalue(), out.getvalue()
     assert dumped_ids(ch) == pks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_while_the_queue_is_full_reports_the_resume_point(backend_config, settings, ch):
+    """Ctrl-C on page 4 while ClickHouse stalls: page 1 is in flight and pages 2-3 fill the
+    queue, so the abort finds no room for its stop. The batch in flight still lands, the two
+    queued ones are reported as not written, and the resume point is the end of page 1."""
+    pks = seed_profiles(20)
+    relay = Relay(backend_config["url"])
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {**backend_config, "url": relay.url}
+    pages: list[str] = []
+
+    def release_once_aborting() -> None:
+        wait_until_main_thread_reaches("abort", "join")
+        relay.release()
+
+    def interrupt_on_page_four(page: int) -> None:
+        if page == 4:
+            raise KeyboardInterrupt
+
+    releaser = threading.Thread(target=release_once_aborting, daemon=True)
+    message = failed_profile_dump(relay, releaser, pages, interrupt_on_page_four)
+    assert "KeyboardInterrupt" in message, message
+    assert "failed after 5 rows" in message and "2 read batches not written" in message, message
+    assert f"resume with --start_pk {pks[4]}" in message, message
+    assert dumped_ids(ch) == pks[:5]

@@ -114,7 +114,9 @@ def test_a_change_of_extended_profile_fields_in_meta_is_written(ch):
         ('{"company": "Acme"}', '{"company": "Acme"}'),
         ('{"session_id": "k3y", broken', ""),  # unparsable and mentions it: dropped
         ('["session_id", "k3y"]', ""),
+        ("plain text, no key", "plain text, no key"),  # not JSON, no session key: unchanged
         ("", ""),
+        (None, None),
     ],
 )
 def test_meta_export_drops_only_the_session_key(meta, exported):

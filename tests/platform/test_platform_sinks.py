@@ -179,6 +179,10 @@ def test_course_publish_writes_overview_and_every_block_in_outline_order(ch):
     assert by_id["a1a"][2] == str(key.make_usage_key("vertical", "a1a"))
     data = json.loads(by_id["v1"][9])
     assert data["section"] == 1 and data["unit"] == 2 and data["block_type"] == "video"
+    assert data["completion_mode"] == "completable"
+    data = json.loads(by_id["a2a"][9])  # section, subsection and unit all differ here
+    assert (data["section"], data["subsection"], data["unit"]) == (1, 2, 1)
+    assert data["completion_mode"] == "aggregator"
 
 
 def test_nested_verticals_keep_the_enclosing_unit_number(ch):
