@@ -14,6 +14,11 @@ ClickHouse and a real Ralph:
 4. Celery worker mode (when ``redis-server`` is installed): the whole load test, real worker.
 
 Prints each mode's events/s, lag p95 and its share of the ceiling (target: >= 60 % batched).
+For each replay it also prints the CPU time per event of the LMS (this process), the embedded
+ClickHouse and Ralph, and what that allows on this machine's cores: when the pipeline needs more
+CPU per event than ``cores / (0.6 x ceiling)``, 60 % cannot be reached here however the work
+overlaps. The pipelined replay runs again with ERB batches of ``--larger-batch`` events (a
+config value: ``ASPECTS_EVENT_ROUTING_BATCH_SIZE``; ClickHouse's cost is mostly per insert).
 ``--skip-load-tests`` leaves out 3 and 4 (the ceiling and the replays only).
 """
 
@@ -25,7 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from sandbox.lms.paths import REPO_ROOT, add_to_sys_path
 
@@ -63,6 +71,46 @@ def _setup(home: Path):
 
     configure_router(ralph.route_url, ralph.lms_username, ralph.lms_password)
     return server, ralph
+
+
+#: The processes whose CPU time a replay adds up (a word of the command line -> label).
+PROCESSES = {"clickhouse_server": "ClickHouse", "uvicorn": "Ralph"}
+
+
+@dataclass
+class CpuPerEvent:
+    """CPU time per event (ms) of each process of the pipeline during one replay."""
+
+    by_process: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_process.values())
+
+    def line(self, ceiling: float) -> str:
+        """The figures, and the events/s and share of the ceiling this machine's cores allow."""
+        cores = psutil.cpu_count() or 1
+        bound = cores * 1000.0 / self.total if self.total else float("inf")
+        parts = ", ".join(f"{name} {ms:.3f}" for name, ms in self.by_process.items())
+        return (
+            f"{'':<30} CPU ms/event: {parts}; total {self.total:.3f} on {cores} cores "
+            f"-> at most {bound:.0f} events/s ({bound / ceiling:.0%} of the ceiling)"
+        )
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far of this process (the LMS) and of the pipeline's other processes."""
+    me = psutil.Process()
+    seconds = {"LMS": sum(me.cpu_times()[:2])}
+    for child in me.children(recursive=True):
+        try:
+            command = " ".join(child.cmdline())
+            for word, label in PROCESSES.items():
+                if word in command:
+                    seconds[label] = seconds.get(label, 0.0) + sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return seconds
 
 
 def empty_xapi_table(server) -> None:
@@ -160,7 +208,8 @@ def replay_with_erb_router(captured: list[dict], output: Path):
 
 def replay_batched(captured: list[dict], output: Path):
     """The captured events sent again through the tracker's ERB router (sync, batched) while
-    the load-test monitor samples: the pipeline alone, without generating the events."""
+    the load-test monitor samples: the pipeline alone, without generating the events.
+    Returns the run's report and the CPU per event it cost."""
     import copy
     import uuid
 
@@ -180,17 +229,22 @@ def replay_batched(captured: list[dict], output: Path):
                 raise RuntimeError("the load-test monitor exited before its first sample")
             time.sleep(0.05)
         routing = tracker.get_tracker().routing_backend
+        before = cpu_seconds()
         for event in fresh:
             event["timestamp"] = utc_now()
             routing.send(event)
         flush_pending_events()
         store.record(run_id, "end", {"sent_event_count": len(captured)})
-        monitor.communicate()
+        monitor.communicate()  # it stops once every event arrived
+        after = cpu_seconds()
     finally:
         if monitor.poll() is None:
             monitor.terminate()
             monitor.wait(30)
-    return load_report(store, run_id)
+    cpu = CpuPerEvent(
+        {name: (after[name] - before.get(name, 0.0)) * 1000.0 / len(captured) for name in after}
+    )
+    return load_report(store, run_id), cpu
 
 
 def sync_batched(count: int, output: Path):
@@ -286,20 +340,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.xapi_pipeline")
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--skip-load-tests", action="store_true", help="ceiling and replays only")
+    parser.add_argument(
+        "--larger-batch", type=int, default=500, help="ERB batch size of the last replay (500)"
+    )
     args = parser.parse_args(argv)
     add_to_sys_path()
     with tempfile.TemporaryDirectory(prefix="aspects-xapi-bench-") as folder:
         home = Path(folder)
         server, ralph = _setup(home)
+        from django.conf import settings
+        from django.test import override_settings
+
+        default_batch = settings.EVENT_ROUTING_BACKEND_BATCH_SIZE
         try:
             captured = capture_events(args.events)
             before = transform_ceiling(captured)
             # Each replay starts on an empty xAPI table: Ralph looks up every batch's ids in
             # it, so a fuller table would slow the later replay down.
             empty_xapi_table(server)
-            erb_replayed = replay_with_erb_router(captured, home / "reports")
+            erb_replayed, erb_cpu = replay_with_erb_router(captured, home / "reports")
             empty_xapi_table(server)
-            replayed = replay_batched(captured, home / "reports")
+            replayed, cpu = replay_batched(captured, home / "reports")
+            empty_xapi_table(server)
+            with override_settings(EVENT_ROUTING_BACKEND_BATCH_SIZE=args.larger_batch):
+                larger, larger_cpu = replay_batched(captured, home / "reports")
             after = transform_ceiling(captured)
             # Other work on the machine moves the ceiling: the higher of the two (before and
             # after the replays) is the stricter reference.
@@ -316,14 +380,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{'ERB transform only (ceiling)':<30} {ceiling:8.1f} events/s  "
         f"(before/after the replays: {before:.1f} / {after:.1f})"
     )
-    print(_line("sync batched, ERB's router", erb_replayed, ceiling))
-    print(_line("sync batched, pipelined", replayed, ceiling))
+    print(_line(f"sync batched, ERB's ({default_batch})", erb_replayed, ceiling))
+    print(erb_cpu.line(ceiling))
+    print(_line(f"sync batched, pipelined ({default_batch})", replayed, ceiling))
+    print(cpu.line(ceiling))
+    print(_line(f"sync batched, pipelined ({args.larger_batch})", larger, ceiling))
+    print(larger_cpu.line(ceiling))
     if not args.skip_load_tests:
         print(_line("sync batched, load test", batched, ceiling))
         print(_line("Celery worker, load test", worker, ceiling))
     print("(load test = generating the events too: enrollments, sinks, modulestore reads)")
-    share = (replayed.throughput_eps or 0.0) / ceiling
-    print(f"batched share of the ceiling: {share:.0%} (target >= {TARGET_SHARE:.0%})")
+    for size, report in ((default_batch, replayed), (args.larger_batch, larger)):
+        share = (report.throughput_eps or 0.0) / ceiling
+        print(
+            f"batched share of the ceiling, batches of {size}: {share:.0%} "
+            f"(target >= {TARGET_SHARE:.0%})"
+        )
     return 0
 
 
