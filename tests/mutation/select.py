@@ -20,11 +20,15 @@ import difflib
 import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 PRISTINE = ".mutation-pristine"
 CONTEXTS = ".mutation-contexts.json"
 COVERAGE_FILE = ".mutation-coverage"
+#: Each test's duration in the coverage run (pytest's JUnit XML report, then {test id: s}).
+JUNIT = ".mutation-junit.xml"
+DURATIONS = ".mutation-durations.json"
 
 
 def pytest_command(tests: list[str]) -> list[str]:
@@ -50,6 +54,7 @@ def record(workdir: Path, modules: list[Path], tests: list[str], env: dict, log)
         *(f"--cov={folder}" for folder in covered),
         "--cov-context=test",
         "--cov-report=",
+        f"--junitxml={workdir / JUNIT}",
         *tests,
     ]
     env = {**env, "COVERAGE_FILE": str(workdir / COVERAGE_FILE)}
@@ -65,6 +70,22 @@ def record(workdir: Path, modules: list[Path], tests: list[str], env: dict, log)
             line: sorted({c.split("|")[0] for c in names if c}) for line, names in by_line.items()
         }
     (workdir / CONTEXTS).write_text(json.dumps(contexts), encoding="utf-8")
+    durations = junit_durations((workdir / JUNIT).read_text(encoding="utf-8"))
+    (workdir / DURATIONS).write_text(json.dumps(durations), encoding="utf-8")
+
+
+def junit_durations(report: str) -> dict[str, float]:
+    """{pytest node id: seconds} from pytest's JUnit XML (``classname`` is the module's dotted
+    path, plus the class for tests in a class)."""
+    durations = {}
+    for case in ElementTree.fromstring(report).iter("testcase"):
+        parts = case.get("classname", "").split(".")
+        # The module path ends at the first ``test_*`` part; the rest names classes.
+        end = next((i for i, part in enumerate(parts) if part.startswith("test_")), len(parts) - 1)
+        node = "/".join(parts[: end + 1]) + ".py"
+        node_id = "::".join([node, *parts[end + 1 :], case.get("name", "")])
+        durations[node_id] = float(case.get("time") or 0.0)
+    return durations
 
 
 def python_files(path: Path) -> list[Path]:
@@ -111,14 +132,16 @@ def runs_at_import(source: str, line: int) -> bool:
     return True
 
 
-def likely_killers(by_line: dict[str, list[str]]) -> list[str]:
-    """Tests that run code of this module, most lines first (an import-time mutant of the module
+def likely_killers(by_line: dict[str, list[str]], durations: dict[str, float]) -> list[str]:
+    """Tests that run code of this module, quickest first (an import-time mutant of the module
     most likely fails one of them: run them before the rest of the group)."""
-    counts: dict[str, int] = {}
-    for names in by_line.values():
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
-    return sorted(counts, key=lambda name: (-counts[name], name))
+    return quickest_first({name for names in by_line.values() for name in names}, durations)
+
+
+def quickest_first(names: set[str], durations: dict[str, float]) -> list[str]:
+    """``names`` by their duration in the coverage run (``pytest -x`` stops at the first
+    failure, so a killed mutant costs the tests before its killer): unknown ones last."""
+    return sorted(names, key=lambda name: (durations.get(name, float("inf")), name))
 
 
 def selected_tests(workdir: Path) -> tuple[list[str], bool]:
@@ -131,6 +154,10 @@ def selected_tests(workdir: Path) -> tuple[list[str], bool]:
     if not (workdir / CONTEXTS).exists():  # cosmic-ray's baseline runs before ``record``
         return [], True
     contexts = json.loads((workdir / CONTEXTS).read_text(encoding="utf-8"))
+    durations_file = workdir / DURATIONS
+    durations = (
+        json.loads(durations_file.read_text(encoding="utf-8")) if durations_file.exists() else {}
+    )
     chosen: set[str] = set()
     first: list[str] = []
     complete, mutated_any = True, False
@@ -150,11 +177,12 @@ def selected_tests(workdir: Path) -> tuple[list[str], bool]:
             # first), lines only run in child processes, or lines no test runs: every test.
             if runs_at_import(original, line) or not names:
                 complete = False
-                first += [name for name in likely_killers(by_line) if name not in first]
+                killers = likely_killers(by_line, durations)
+                first += [name for name in killers if name not in first]
             chosen |= names
     if not mutated_any:
         return [], True
-    ordered = first + sorted(chosen - set(first))
+    ordered = first + quickest_first(chosen - set(first), durations)
     return ordered, not complete
 
 
