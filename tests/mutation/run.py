@@ -8,8 +8,12 @@ Tutor's CLI, run by the Tutor tier in child processes, loads the copy's plugin t
 killed, and every survivor (file, line, operator). Not part of CI: it takes a while.
 
     python -m tests.mutation.run [--jobs 2] [--group dump --group backend ...] [--keep]
+    python -m tests.mutation.run --resume /tmp/aspects-mutation-XXXX
 
-Without ``--group``: the groups listed as ``default`` in targets.toml.
+Without ``--group``: the groups listed as ``default`` in targets.toml. A full run takes hours
+on two cores: ``--resume DIR`` continues a run kept in DIR (stopped, or cut short by a
+reboot-free restart of the session) with its own copies of the tree, so every mutant is
+measured against the same code; mutants already run keep their outcome.
 """
 
 from __future__ import annotations
@@ -52,6 +56,19 @@ class GroupResult:
     def killed(self) -> int:
         """Killed, incompetent (the mutant cannot even run) and timed-out mutants."""
         return self.total - self.outcomes.get("survived", 0)
+
+
+#: In a run's folder: the commit the copies were made from (and whether the tree was edited).
+SOURCE = "source.txt"
+
+
+def describe_tree() -> str:
+    """``<commit> <date>``, plus ``with uncommitted changes`` when the tree differs from it."""
+    head = subprocess.run(
+        ["git", "log", "-1", "--format=%h %cI"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True).stdout
+    return f"{head}{' with uncommitted changes' if dirty.strip() else ''}\n"
 
 
 def copy_tree(destination: Path) -> None:
@@ -108,17 +125,46 @@ def write_config(workdir: Path, group: dict, operators: dict) -> Path:
     return config
 
 
-def run_group(name: str, group: dict, operators: dict, base: Path) -> GroupResult:
-    """Copy the tree, initialise, filter, check the baseline, execute; read the outcomes."""
-    workdir = base / name
-    copy_tree(workdir)
-    config = write_config(workdir, group, operators)
-    session = workdir / "session.sqlite"
-    env = {
+def group_env() -> dict[str, str]:
+    """The environment of cosmic-ray and the tests (the copy's own Tutor plugin, our venv)."""
+    return {
         **os.environ,
         "ASPECTS_TEST_TUTOR_PLUGIN_FROM_TREE": "1",
         "PATH": f"{BIN}:{os.environ['PATH']}",
     }
+
+
+def resumable(workdir: Path) -> bool:
+    """Whether ``workdir`` holds a group whose mutants started running (session, coverage)."""
+    return (workdir / "session.sqlite").exists() and (workdir / select.CONTEXTS).exists()
+
+
+def resume_group(name: str, base: Path) -> GroupResult:
+    """Run the pending mutants of a kept group; first put back the pristine modules (a run
+    killed mid-mutant leaves that mutant in its file)."""
+    workdir = base / name
+    pristine = workdir / select.PRISTINE
+    for original in pristine.rglob("*.py"):
+        shutil.copy2(original, workdir / original.relative_to(pristine))
+    with (base / f"{name}.log").open("a", encoding="utf-8") as log:
+        done = subprocess.run(
+            [BIN / "cosmic-ray", "exec", workdir / "cosmic-ray.toml", workdir / "session.sqlite"],
+            cwd=workdir, env=group_env(), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    if done.returncode != 0:
+        return GroupResult(name, error=f"`cosmic-ray exec` failed: see {name}.log")
+    return read_results(name, workdir / "session.sqlite", workdir)
+
+
+def run_group(name: str, group: dict, operators: dict, base: Path) -> GroupResult:
+    """Initialise the copy made for the group, filter, check the baseline, execute; read the
+    outcomes. A group whose mutants started running in a kept run continues instead."""
+    workdir = base / name
+    if resumable(workdir):
+        return resume_group(name, base)
+    config = write_config(workdir, group, operators)
+    session = workdir / "session.sqlite"
+    env = group_env()
     log = (base / f"{name}.log").open("w", encoding="utf-8")
     steps = [
         [BIN / "cosmic-ray", "init", config, session],
@@ -168,6 +214,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="groups run side by side (2)")
     parser.add_argument("--group", action="append", help="only these groups (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the copies and logs")
+    parser.add_argument(
+        "--resume", type=Path, metavar="DIR", help="continue the run kept in DIR (implies --keep)"
+    )
     args = parser.parse_args()
     targets = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
     groups = targets["groups"]
@@ -175,8 +224,21 @@ def main() -> int:
     unknown = sorted(set(chosen) - set(groups))
     if unknown or args.jobs < 1:
         parser.error(f"unknown group(s) {unknown}; choose from {sorted(groups)}; --jobs >= 1")
-    base = Path(tempfile.mkdtemp(prefix="aspects-mutation-"))
-    print(f"Mutation testing {', '.join(chosen)} in {base} ({args.jobs} at a time)...", flush=True)
+    if args.resume is not None and not (args.resume / SOURCE).is_file():
+        parser.error(f"--resume {args.resume}: not a kept run of this tool (no {SOURCE} there)")
+    base = args.resume or Path(tempfile.mkdtemp(prefix="aspects-mutation-"))
+    if args.resume is None:
+        (base / SOURCE).write_text(describe_tree(), encoding="utf-8")
+    action = "Resuming" if args.resume else "Mutation testing"
+    print(
+        f"{action} {', '.join(chosen)} in {base} ({args.jobs} at a time); the tree measured: "
+        f"{(base / SOURCE).read_text(encoding='utf-8').strip()}",
+        flush=True,
+    )
+    for name in chosen:  # every group measures the tree as it is now, whenever it starts
+        if not resumable(base / name):
+            shutil.rmtree(base / name, ignore_errors=True)  # a set-up that did not finish
+            copy_tree(base / name)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_group, n, groups[n], targets["operators"], base) for n in chosen]
         results = [future.result() for future in futures]
@@ -194,7 +256,7 @@ def main() -> int:
             print(f"  survived: {survivor}")
     share = 100.0 * killed / total if total else 0.0
     print(f"TOTAL: {killed}/{total} mutants killed ({share:.1f}%)")
-    if not args.keep:
+    if not (args.keep or args.resume):
         shutil.rmtree(base, ignore_errors=True)
     return 1 if any(result.error for result in results) else 0
 
