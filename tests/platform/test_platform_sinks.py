@@ -37,6 +37,16 @@ def profile_rows(ch, user_id: int) -> list[tuple]:
     )
 
 
+def test_pii_sinks_write_nothing_unless_the_operator_turns_pii_on(ch, settings):
+    """EVENT_SINK_CLICKHOUSE_PII_ENABLED unset (an LMS without Aspects' settings) is off."""
+    del settings.EVENT_SINK_CLICKHOUSE_PII_ENABLED
+    user, _ = make_user("nopii", name="Not Exported")
+    make_external_id(user)
+    for table in ("user_profile", "external_id"):
+        count = "SELECT count() FROM {table:Identifier} WHERE user_id = {u:Int64}"
+        assert select(ch, count, table=table, u=user.id) == [(0,)]
+
+
 def test_user_profile_row_written_after_commit(ch):
     uploaded = datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
     with transaction.atomic():
