@@ -8,12 +8,28 @@ open, bytes wait in the relay) until ``release()``: a ClickHouse that stalls on 
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
+import zlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import lz4.frame
+
+try:
+    from compression import zstd
+except ImportError:  # Python < 3.14
+    from backports import zstd
+
 HOST = "127.0.0.1"
+#: Content-Encoding -> how ClickHouse undoes it.
+DECOMPRESS = {
+    "gzip": gzip.decompress,
+    "deflate": zlib.decompress,
+    "lz4": lz4.frame.decompress,
+    "zstd": zstd.decompress,
+}
 
 
 @dataclass
@@ -127,3 +143,9 @@ def parse_requests(stream: bytes) -> list[WireRequest]:
             pos += length
         requests.append(WireRequest(line, headers, bytes(body)))
     return requests
+
+
+def sent_body(request: WireRequest) -> bytes:
+    """The body of a request as ClickHouse decodes it (``Content-Encoding`` undone)."""
+    encoding = request.headers.get("content-encoding")
+    return DECOMPRESS[encoding](request.body) if encoding else request.body

@@ -13,7 +13,7 @@ import lz4.frame
 import pytest
 import requests
 
-from tests.clickhouse.relay import Relay, WireRequest
+from tests.clickhouse.relay import Relay, WireRequest, sent_body
 
 try:
     from compression import zstd
@@ -280,26 +280,12 @@ def test_unknown_setting_is_refused_and_harmless_ones_are_ignored(http, clickhou
     assert response.headers["X-ClickHouse-Exception-Code"] == "115"
 
 
-DECOMPRESS = {
-    "gzip": gzip.decompress,
-    "deflate": zlib.decompress,
-    "lz4": lz4.frame.decompress,
-    "zstd": zstd.decompress,
-}
-
-
 @pytest.fixture
 def relay(clickhouse):
     """A relay in front of the ClickHouse under test that keeps what each request sent."""
     relay = Relay(clickhouse.url)
     yield relay
     relay.close()
-
-
-def sent_body(request: WireRequest) -> bytes:
-    """The body of a request as ClickHouse decodes it (``Content-Encoding`` undone)."""
-    encoding = request.headers.get("content-encoding")
-    return DECOMPRESS[encoding](request.body) if encoding else request.body
 
 
 def insert_requests(relay: Relay, table: str) -> list[WireRequest]:

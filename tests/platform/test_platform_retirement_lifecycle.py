@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from hashlib import sha1
+from urllib.parse import unquote_plus
 
 import pytest
 from aspects_platform import backend
@@ -30,6 +31,7 @@ from django.core.management import CommandError, call_command
 from openedx.core.djangoapps.user_api.models import UserRetirementRequest, UserRetirementStatus
 from waffle.testutils import override_flag
 
+from tests.clickhouse.relay import Relay, sent_body
 from tests.platform.conftest import select, wait_for
 from tests.platform.factories import build_course, make_external_id, make_user
 from tests.platform.retirement_pipeline import request_deletion, retire_fully
@@ -377,3 +379,27 @@ def test_a_cancelled_retirement_unmarks_the_user(ch):
     profile.name = "Stays after all"
     profile.save()
     assert select(ch, names, u=user.id) == [("Stays after all",)]
+
+
+def test_a_dump_between_the_request_and_the_scrub_never_sends_the_username(
+    ch, settings, backend_config
+):
+    """Once the learner asked to be deleted, the platform still has their username until its
+    LMS retirement step renames them. A forced dump of every object in that window writes their
+    enrollment (kept for analytics) but never puts the username on the wire, not even for the
+    moment before the retirement's own UPDATE blanks the stored rows."""
+    user, needles = leaver()
+    request_deletion(user)
+    relay = Relay(backend_config["url"])
+    settings.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {**backend_config, "url": relay.url}
+    try:
+        force_dump_everything()
+    finally:
+        relay.close()
+    user.refresh_from_db()
+    assert user.username == needles["username"], "the platform has not scrubbed it yet"
+    sent = [unquote_plus(r.line).encode() + b"\n" + sent_body(r) for r in relay.requests()]
+    assert any(b"INSERT INTO" in wire and b"course_enrollment" in wire for wire in sent)
+    assert not [wire[:200] for wire in sent if needles["username"].encode() in wire]
+    rows = "SELECT username, user_id FROM course_enrollment FINAL"
+    assert select(ch, rows) == [("", user.id)]
