@@ -71,10 +71,10 @@ def describe_tree() -> str:
     return f"{head}{' with uncommitted changes' if dirty.strip() else ''}\n"
 
 
-def copy_tree(destination: Path) -> None:
-    """The working tree's tracked and untracked-but-not-ignored files, copied."""
+def copy_tree(destination: Path, only: str = ".") -> None:
+    """The working tree's tracked and untracked-but-not-ignored files (under ``only``), copied."""
     listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", only],
         cwd=REPO,
         capture_output=True,
         check=True,
@@ -139,14 +139,36 @@ def resumable(workdir: Path) -> bool:
     return (workdir / "session.sqlite").exists() and (workdir / select.CONTEXTS).exists()
 
 
-def resume_group(name: str, base: Path) -> GroupResult:
+def resume_group(name: str, group: dict, operators: dict, base: Path, recheck: bool) -> GroupResult:
     """Run the pending mutants of a kept group; first put back the pristine modules (a run
-    killed mid-mutant leaves that mutant in its file)."""
+    killed mid-mutant leaves that mutant in its file). ``recheck``: the survivors run again,
+    against the tests of the current tree (tests only ever add kills; the mutated modules must
+    be the ones the run measured)."""
     workdir = base / name
     pristine = workdir / select.PRISTINE
     for original in pristine.rglob("*.py"):
         shutil.copy2(original, workdir / original.relative_to(pristine))
     with (base / f"{name}.log").open("a", encoding="utf-8") as log:
+        if recheck:
+            changed = [
+                str(relative)
+                for original in pristine.rglob("*.py")
+                if (REPO / (relative := original.relative_to(pristine))).read_bytes()
+                != original.read_bytes()
+            ]
+            if changed:
+                return GroupResult(name, error=f"changed since the run: {changed}; start anew")
+            shutil.rmtree(workdir / "tests")
+            copy_tree(workdir, only="tests")
+            write_config(workdir, group, operators)
+            env = group_env()
+            try:
+                tests = group_tests(workdir, group)
+                select.record(workdir, [Path(m) for m in group["modules"]], tests, env, log)
+            except subprocess.CalledProcessError:
+                return GroupResult(name, error=f"the coverage run failed: see {name}.log")
+            with sqlite3.connect(workdir / "session.sqlite") as db:
+                db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
         done = subprocess.run(
             [BIN / "cosmic-ray", "exec", workdir / "cosmic-ray.toml", workdir / "session.sqlite"],
             cwd=workdir, env=group_env(), stdout=log, stderr=subprocess.STDOUT,
@@ -156,12 +178,14 @@ def resume_group(name: str, base: Path) -> GroupResult:
     return read_results(name, workdir / "session.sqlite", workdir)
 
 
-def run_group(name: str, group: dict, operators: dict, base: Path) -> GroupResult:
+def run_group(
+    name: str, group: dict, operators: dict, base: Path, recheck: bool = False
+) -> GroupResult:
     """Initialise the copy made for the group, filter, check the baseline, execute; read the
     outcomes. A group whose mutants started running in a kept run continues instead."""
     workdir = base / name
     if resumable(workdir):
-        return resume_group(name, base)
+        return resume_group(name, group, operators, base, recheck)
     config = write_config(workdir, group, operators)
     session = workdir / "session.sqlite"
     env = group_env()
@@ -217,6 +241,11 @@ def main() -> int:
     parser.add_argument(
         "--resume", type=Path, metavar="DIR", help="continue the run kept in DIR (implies --keep)"
     )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="with --resume: run the survivors again with the current tree's tests",
+    )
     args = parser.parse_args()
     targets = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
     groups = targets["groups"]
@@ -224,11 +253,17 @@ def main() -> int:
     unknown = sorted(set(chosen) - set(groups))
     if unknown or args.jobs < 1:
         parser.error(f"unknown group(s) {unknown}; choose from {sorted(groups)}; --jobs >= 1")
+    if args.recheck and args.resume is None:
+        parser.error("--recheck needs --resume DIR (the kept run whose survivors run again)")
     if args.resume is not None and not (args.resume / SOURCE).is_file():
         parser.error(f"--resume {args.resume}: not a kept run of this tool (no {SOURCE} there)")
     base = args.resume or Path(tempfile.mkdtemp(prefix="aspects-mutation-"))
     if args.resume is None:
         (base / SOURCE).write_text(describe_tree(), encoding="utf-8")
+    elif args.recheck:
+        with (base / SOURCE).open("a", encoding="utf-8") as source:
+            again = f"survivors of {', '.join(chosen)} run again with the tests of"
+            source.write(f"{again} {describe_tree()}")
     action = "Resuming" if args.resume else "Mutation testing"
     print(
         f"{action} {', '.join(chosen)} in {base} ({args.jobs} at a time); the tree measured: "
@@ -240,7 +275,10 @@ def main() -> int:
             shutil.rmtree(base / name, ignore_errors=True)  # a set-up that did not finish
             copy_tree(base / name)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_group, n, groups[n], targets["operators"], base) for n in chosen]
+        futures = [
+            pool.submit(run_group, n, groups[n], targets["operators"], base, args.recheck)
+            for n in chosen
+        ]
         results = [future.result() for future in futures]
     killed = total = 0
     for result in results:

@@ -229,7 +229,7 @@ def test_load_test_defaults_to_celery_and_passes_no_other_flag(sandbox: TutorSan
 
 
 def test_load_test_waits_for_the_monitor(sandbox: TutorSandbox, tmp_path: Path) -> None:
-    _, _, script = run_job(sandbox, "load-test", "--num-events", "2")
+    _, _, script = run_job(sandbox, "load-test", "--num-events", "1")  # the smallest run
     status, calls = execute_script(script, tmp_path, monitor_load_test_tracking="sleep 0.5")
     assert status == 0
     assert sorted(call[1] for call in calls) == [
@@ -308,6 +308,7 @@ def test_load_test_fails_when_the_monitor_fails(sandbox: TutorSandbox, tmp_path:
         ),
         (["load-test", "--backend", "x"], BACKENDS),
         (["load-test", "--num-users", "0"], ["x>=1"]),
+        (["load-test", "--num-events", "0"], ["x>=1"]),
         (["load-test", "--num-events", "abc"], ["integer"]),
         (["load-test", "--sleep-time", "-0.5"], ["x>=0"]),
         (["load-test", "--service", "studio"], ["cms", "lms"]),
