@@ -219,6 +219,9 @@ def test_load_test_script_and_flags(sandbox: TutorSandbox) -> None:
         "nightly run",
         "it's {% raw %}",
     ]
+    # Tutor mounts data/cms-job at the job's /openedx/data (local/docker-compose.jobs.yml).
+    where = "on the host: $(tutor config printroot)/data/cms-job/aspects-load-tests/"
+    assert where in script
 
 
 def test_load_test_defaults_to_celery_and_passes_no_other_flag(sandbox: TutorSandbox) -> None:
