@@ -8,7 +8,8 @@ tests whose context executed one of those lines. When no single test can be name
 at import time, a module only run in child processes, a line no test runs), every test of the
 group runs, those that run code of the mutated module first: a selection never decides a
 mutant's outcome by itself. Lines outside function bodies (module and class level, decorators,
-default values) run at import, so they always count as "cannot be named".
+default values) run at import, so they always count as "cannot be named", and so do lines
+coverage saw run while pytest imported the tests (a helper a decorator calls, for instance).
 
     python -m tests.mutation.select WORKDIR TEST_PATH...
 """
@@ -26,6 +27,8 @@ from pathlib import Path
 PRISTINE = ".mutation-pristine"
 CONTEXTS = ".mutation-contexts.json"
 COVERAGE_FILE = ".mutation-coverage"
+#: Stands for "run while the tests were imported" among a line's test ids.
+AT_IMPORT = "<import>"
 #: Each test's duration in the coverage run (pytest's JUnit XML report, then {test id: s}).
 JUNIT = ".mutation-junit.xml"
 DURATIONS = ".mutation-durations.json"
@@ -67,7 +70,10 @@ def record(workdir: Path, modules: list[Path], tests: list[str], env: dict, log)
     for source in sources:
         by_line = data.contexts_by_lineno(str(source)) or {}
         contexts[str(source.relative_to(workdir))] = {
-            line: sorted({c.split("|")[0] for c in names if c}) for line, names in by_line.items()
+            # The empty context: run while pytest collected (imported) the tests, e.g. a helper
+            # that a decorator calls at import. Whichever test imported first is credited.
+            line: sorted({c.split("|")[0] if c else AT_IMPORT for c in names})
+            for line, names in by_line.items()
         }
     (workdir / CONTEXTS).write_text(json.dumps(contexts), encoding="utf-8")
     durations = junit_durations((workdir / JUNIT).read_text(encoding="utf-8"))
@@ -135,7 +141,8 @@ def runs_at_import(source: str, line: int) -> bool:
 def likely_killers(by_line: dict[str, list[str]], durations: dict[str, float]) -> list[str]:
     """Tests that run code of this module, quickest first (an import-time mutant of the module
     most likely fails one of them: run them before the rest of the group)."""
-    return quickest_first({name for names in by_line.values() for name in names}, durations)
+    names = {name for names in by_line.values() for name in names if name != AT_IMPORT}
+    return quickest_first(names, durations)
 
 
 def quickest_first(names: set[str], durations: dict[str, float]) -> list[str]:
@@ -175,11 +182,11 @@ def selected_tests(workdir: Path) -> tuple[list[str], bool]:
             }
             # Import-time lines (coverage credits them to whichever test imported the module
             # first), lines only run in child processes, or lines no test runs: every test.
-            if runs_at_import(original, line) or not names:
+            if runs_at_import(original, line) or AT_IMPORT in names or not names:
                 complete = False
                 killers = likely_killers(by_line, durations)
                 first += [name for name in killers if name not in first]
-            chosen |= names
+            chosen |= names - {AT_IMPORT}
     if not mutated_any:
         return [], True
     ordered = first + quickest_first(chosen - set(first), durations)
