@@ -39,29 +39,68 @@ def pytest_command(tests: list[str]) -> list[str]:
     return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
 
 
+def coverage_command(covered: list[str], *arguments: str) -> list[str]:
+    """pytest under coverage of ``covered`` folders, one context per test."""
+    return [
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        *(f"--cov={folder}" for folder in covered), "--cov-context=test", "--cov-report=",
+        *arguments,
+    ]  # fmt: skip
+
+
+def dotted_name(source: Path) -> str:
+    """The module name of ``source``: its path from the first folder that is not a package."""
+    parts = [source.stem]
+    folder = source.parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def import_lines(workdir: Path, sources: list[Path], env: dict, log) -> dict[Path, set[int]]:
+    """The lines of each source that run when it is imported (module and class bodies, and
+    any function they call, such as a decorator's helper), from a probe test importing each
+    module in a fresh pytest run under coverage."""
+    probe = workdir / "tests" / "test_mutation_import_probe.py"
+    probe.write_text(
+        "import importlib\n\n\ndef test_import():\n"
+        + "".join(f"    importlib.import_module({dotted_name(s)!r})\n" for s in sources),
+        encoding="utf-8",
+    )
+    covered = sorted({str(source.parent) for source in sources})
+    data_file = workdir / f"{COVERAGE_FILE}-imports"
+    try:
+        subprocess.run(
+            coverage_command(covered, str(probe.relative_to(workdir))),
+            cwd=workdir, env={**env, "COVERAGE_FILE": str(data_file)},
+            stdout=log, stderr=subprocess.STDOUT, check=True,
+        )  # fmt: skip
+    finally:
+        probe.unlink()
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    return {source: set(data.lines(str(source)) or []) for source in sources}
+
+
 def record(workdir: Path, modules: list[Path], tests: list[str], env: dict, log) -> None:
-    """Run the tests once under coverage; store {module: {line: [test ids]}} and the originals."""
+    """Run the tests once under coverage; store {module: {line: [test ids]}} and the originals.
+
+    A line that runs when its module is imported gets ``AT_IMPORT`` among its tests: coverage
+    credits it to whichever test happened to import the module first.
+    """
     sources = [path for module in modules for path in python_files(workdir / module)]
     for source in sources:
         copy = workdir / PRISTINE / source.relative_to(workdir)
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(source.read_bytes())
     covered = sorted({str(source.parent) for source in sources})
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        *(f"--cov={folder}" for folder in covered),
-        "--cov-context=test",
-        "--cov-report=",
-        f"--junitxml={workdir / JUNIT}",
-        *tests,
-    ]
+    command = coverage_command(covered, f"--junitxml={workdir / JUNIT}", *tests)
     env = {**env, "COVERAGE_FILE": str(workdir / COVERAGE_FILE)}
     subprocess.run(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+    at_import = import_lines(workdir, sources, env, log)
     from coverage import CoverageData
 
     data = CoverageData(basename=str(workdir / COVERAGE_FILE))
@@ -70,9 +109,11 @@ def record(workdir: Path, modules: list[Path], tests: list[str], env: dict, log)
     for source in sources:
         by_line = data.contexts_by_lineno(str(source)) or {}
         contexts[str(source.relative_to(workdir))] = {
-            # The empty context: run while pytest collected (imported) the tests, e.g. a helper
-            # that a decorator calls at import. Whichever test imported first is credited.
-            line: sorted({c.split("|")[0] if c else AT_IMPORT for c in names})
+            # The empty context: run while pytest collected (imported) the tests.
+            line: sorted(
+                {c.split("|")[0] if c else AT_IMPORT for c in names}
+                | ({AT_IMPORT} if line in at_import[source] else set())
+            )
             for line, names in by_line.items()
         }
     (workdir / CONTEXTS).write_text(json.dumps(contexts), encoding="utf-8")
