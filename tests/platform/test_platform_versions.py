@@ -170,3 +170,24 @@ def test_versions_strictly_increase_even_within_one_microsecond(ch):
     sink.write(ch, ch.database, newer, second)  # the later read arrives first...
     sink.write(ch, ch.database, rows, first)  # ...the earlier one last: it must not win
     assert latest(ch, user.id)[0] == "Second"
+
+
+def test_a_clock_that_stands_still_or_steps_back_still_gives_the_next_microsecond(monkeypatch):
+    """Reads in one microsecond (or after the clock stepped back, e.g. an NTP correction) get
+    versions 1 µs apart: still in read order, and as close to the clock as DateTime64(6) can."""
+    from aspects_platform.sinks import base
+
+    frozen = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    class StoppedClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    monkeypatch.setattr(base, "datetime", StoppedClock)
+    versions = [base.version_now() for _ in range(3)]
+    frozen -= timedelta(seconds=1)  # the clock steps back
+    versions.append(base.version_now())
+    steps = [later - earlier for earlier, later in zip(versions, versions[1:], strict=False)]
+    assert steps == [timedelta(microseconds=1)] * 3
+    assert versions[0] >= datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
