@@ -139,6 +139,16 @@ def resumable(workdir: Path) -> bool:
     return (workdir / "session.sqlite").exists() and (workdir / select.CONTEXTS).exists()
 
 
+def record_coverage(name: str, workdir: Path, group: dict, env: dict, log) -> GroupResult | None:
+    """``select.record`` for the group; its failure as a result (None when it worked)."""
+    try:
+        modules = [Path(m) for m in group["modules"]]
+        select.record(workdir, modules, group_tests(workdir, group), env, log)
+    except (subprocess.CalledProcessError, RuntimeError) as error:
+        return GroupResult(name, error=f"the coverage run failed ({error}): see {name}.log")
+    return None
+
+
 def resume_group(name: str, group: dict, operators: dict, base: Path, recheck: bool) -> GroupResult:
     """Run the pending mutants of a kept group; first put back the pristine modules (a run
     killed mid-mutant leaves that mutant in its file). ``recheck``: the survivors run again,
@@ -161,12 +171,8 @@ def resume_group(name: str, group: dict, operators: dict, base: Path, recheck: b
             shutil.rmtree(workdir / "tests")
             copy_tree(workdir, only="tests")
             write_config(workdir, group, operators)
-            env = group_env()
-            try:
-                tests = group_tests(workdir, group)
-                select.record(workdir, [Path(m) for m in group["modules"]], tests, env, log)
-            except subprocess.CalledProcessError:
-                return GroupResult(name, error=f"the coverage run failed: see {name}.log")
+            if failed := record_coverage(name, workdir, group, group_env(), log):
+                return failed
             with sqlite3.connect(workdir / "session.sqlite") as db:
                 db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
         done = subprocess.run(
@@ -199,12 +205,8 @@ def run_group(
         [BIN / "cosmic-ray", "exec", config, session],
     ]
     for step in steps:
-        if step[1] == "exec":
-            try:
-                modules = [Path(m) for m in group["modules"]]
-                select.record(workdir, modules, group_tests(workdir, group), env, log)
-            except subprocess.CalledProcessError:
-                return GroupResult(name, error=f"the coverage run failed: see {log.name}")
+        if step[1] == "exec" and (failed := record_coverage(name, workdir, group, env, log)):
+            return failed
         done = subprocess.run(step, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
         if done.returncode != 0:
             return GroupResult(

@@ -7,9 +7,9 @@ around each changed line (its header for a compound statement), and runs ``pytes
 tests whose context executed one of those lines. When no single test can be named (a line run
 at import time, a module only run in child processes, a line no test runs), every test of the
 group runs, those that run code of the mutated module first: a selection never decides a
-mutant's outcome by itself. Lines outside function bodies (module and class level, decorators,
-default values) run at import, so they always count as "cannot be named", and so do lines
-coverage saw run while pytest imported the tests (a helper a decorator calls, for instance).
+mutant's outcome by itself. Lines that run when their module is imported (module and class
+level, decorators, default values, a helper a decorator calls) always count as "cannot be
+named": a probe test imports each module under coverage to find them.
 
     python -m tests.mutation.select WORKDIR TEST_PATH...
 """
@@ -82,7 +82,11 @@ def import_lines(workdir: Path, sources: list[Path], env: dict, log) -> dict[Pat
 
     data = CoverageData(basename=str(data_file))
     data.read()
-    return {source: set(data.lines(str(source)) or []) for source in sources}
+    lines = {source: set(data.lines(str(source)) or []) for source in sources}
+    if missed := [str(source) for source, found in lines.items() if not found]:
+        # Another copy of the module was imported: nothing could be told apart.
+        raise RuntimeError(f"the import probe ran none of {missed}")
+    return lines
 
 
 def record(workdir: Path, modules: list[Path], tests: list[str], env: dict, log) -> None:
@@ -167,18 +171,6 @@ def statement_lines(source: str, line: int) -> range:
     return range(best.lineno, (best.end_lineno or best.lineno) + 1)
 
 
-def runs_at_import(source: str, line: int) -> bool:
-    """Whether ``line`` runs when the module is imported: outside every function body (module
-    and class level, a function's decorators and default values). Coverage credits such a
-    line to whichever test happened to import the module first, not to the tests using it."""
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            body = node.body if isinstance(node.body, list) else [node.body]
-            if body[0].lineno <= line <= (node.end_lineno or node.lineno):
-                return False
-    return True
-
-
 def likely_killers(by_line: dict[str, list[str]], durations: dict[str, float]) -> list[str]:
     """Tests that run code of this module, quickest first (an import-time mutant of the module
     most likely fails one of them: run them before the rest of the group)."""
@@ -223,7 +215,7 @@ def selected_tests(workdir: Path) -> tuple[list[str], bool]:
             }
             # Import-time lines (coverage credits them to whichever test imported the module
             # first), lines only run in child processes, or lines no test runs: every test.
-            if runs_at_import(original, line) or AT_IMPORT in names or not names:
+            if AT_IMPORT in names or not names:
                 complete = False
                 killers = likely_killers(by_line, durations)
                 first += [name for name in killers if name not in first]
