@@ -14,6 +14,9 @@ ClickHouse and a real Ralph:
 4. Celery worker mode (when ``redis-server`` is installed): the whole load test, real worker.
 
 Prints each mode's events/s, lag p95 and its share of the ceiling (target: >= 60 % batched).
+A replay's events/s is its own clock: from the first event sent to the moment the xAPI table
+holds every row (polled every 10 ms); the monitor's report figure, printed beside it, also
+counts the monitor's attach to the run and up to one sampling period at the end.
 For each replay it also prints the CPU time per event of the LMS (this process), the embedded
 ClickHouse and Ralph, and what that allows on this machine's cores: when the pipeline needs more
 CPU per event than ``cores / (0.6 x ceiling)``, 60 % cannot be reached here however the work
@@ -98,6 +101,26 @@ class CpuPerEvent:
         )
 
 
+@dataclass
+class Replay:
+    """One replay: the monitor's report, the CPU it cost, and the pipeline's own clock."""
+
+    report: object  # aspects_platform.load_test.report.Report
+    cpu: CpuPerEvent
+    #: events / seconds from the first event sent to the last row stored (the report's
+    #: throughput also counts the monitor's attach and its sampling period).
+    events_per_s: float
+
+    def line(self, name: str, ceiling: float) -> str:
+        report = self.report
+        p95 = "n/a" if report.lag_p95_s is None else f"{report.lag_p95_s:.2f} s"
+        return (
+            f"{name:<30} {self.events_per_s:8.1f} events/s  lag p95 {p95:>8}  "
+            f"{self.events_per_s / ceiling:6.1%} of ceiling  ({report.arrived}/{report.sent} "
+            f"arrived; the monitor's report: {report.throughput_eps or 0.0:.1f} events/s)"
+        )
+
+
 def cpu_seconds() -> dict[str, float]:
     """CPU seconds so far of this process (the LMS) and of the pipeline's other processes."""
     me = psutil.Process()
@@ -113,17 +136,48 @@ def cpu_seconds() -> dict[str, float]:
     return seconds
 
 
-def empty_xapi_table(server) -> None:
-    """TRUNCATE the xAPI table (the benchmark's own embedded ClickHouse)."""
-    from aspects_platform.clickhouse.connection import connect
+def _xapi_table() -> str:
+    from aspects_platform.clickhouse.identifiers import quote_identifier
     from aspects_platform.clickhouse.schema import SchemaSettings
 
     schema = SchemaSettings()
-    client = connect(server.url, server.username, server.password)
+    return f"{quote_identifier(schema.xapi_database)}.{quote_identifier(schema.xapi_table)}"
+
+
+def _client():
+    """A client of the benchmark's own embedded ClickHouse (the sandbox LMS's login)."""
+    from aspects_platform.clickhouse.connection import connect
+
+    env = os.environ
+    return connect(
+        env["ASPECTS_SANDBOX_CLICKHOUSE_URL"],
+        env["ASPECTS_SANDBOX_CLICKHOUSE_USER"],
+        env["ASPECTS_SANDBOX_CLICKHOUSE_PASSWORD"],
+    )
+
+
+def empty_xapi_table() -> None:
+    """TRUNCATE the xAPI table (the benchmark's own embedded ClickHouse)."""
+    client = _client()
     try:
-        client.command(f"TRUNCATE TABLE `{schema.xapi_database}`.`{schema.xapi_table}`")
+        client.command(f"TRUNCATE TABLE {_xapi_table()}")
     finally:
         client.close()
+
+
+def wait_for_rows(count: int, timeout: float = 600.0) -> float:
+    """``perf_counter()`` when the (emptied) xAPI table first holds ``count`` rows, polled
+    every 10 ms: the end of the pipeline's clock, without the monitor's sampling period."""
+    client, deadline = _client(), time.perf_counter() + timeout
+    statement = f"SELECT count() FROM {_xapi_table()}"  # noqa: S608 - quoted identifiers
+    try:
+        while time.perf_counter() < deadline:
+            if client.query(statement).result_rows[0][0] >= count:
+                return time.perf_counter()
+            time.sleep(0.01)
+    finally:
+        client.close()
+    raise RuntimeError(f"the xAPI table did not reach {count} rows within {timeout:g} s")
 
 
 def capture_events(count: int) -> list[dict]:
@@ -208,8 +262,7 @@ def replay_with_erb_router(captured: list[dict], output: Path):
 
 def replay_batched(captured: list[dict], output: Path):
     """The captured events sent again through the tracker's ERB router (sync, batched) while
-    the load-test monitor samples: the pipeline alone, without generating the events.
-    Returns the run's report and the CPU per event it cost."""
+    the load-test monitor samples: the pipeline alone, without generating the events."""
     import copy
     import uuid
 
@@ -229,11 +282,12 @@ def replay_batched(captured: list[dict], output: Path):
                 raise RuntimeError("the load-test monitor exited before its first sample")
             time.sleep(0.05)
         routing = tracker.get_tracker().routing_backend
-        before = cpu_seconds()
+        before, started = cpu_seconds(), time.perf_counter()
         for event in fresh:
             event["timestamp"] = utc_now()
             routing.send(event)
         flush_pending_events()
+        stored = wait_for_rows(len(captured))
         store.record(run_id, "end", {"sent_event_count": len(captured)})
         monitor.communicate()  # it stops once every event arrived
         after = cpu_seconds()
@@ -244,7 +298,7 @@ def replay_batched(captured: list[dict], output: Path):
     cpu = CpuPerEvent(
         {name: (after[name] - before.get(name, 0.0)) * 1000.0 / len(captured) for name in after}
     )
-    return load_report(store, run_id), cpu
+    return Replay(load_report(store, run_id), cpu, len(captured) / (stored - started))
 
 
 def sync_batched(count: int, output: Path):
@@ -357,13 +411,13 @@ def main(argv: list[str] | None = None) -> int:
             before = transform_ceiling(captured)
             # Each replay starts on an empty xAPI table: Ralph looks up every batch's ids in
             # it, so a fuller table would slow the later replay down.
-            empty_xapi_table(server)
-            erb_replayed, erb_cpu = replay_with_erb_router(captured, home / "reports")
-            empty_xapi_table(server)
-            replayed, cpu = replay_batched(captured, home / "reports")
-            empty_xapi_table(server)
+            empty_xapi_table()
+            erb_replayed = replay_with_erb_router(captured, home / "reports")
+            empty_xapi_table()
+            replayed = replay_batched(captured, home / "reports")
+            empty_xapi_table()
             with override_settings(EVENT_ROUTING_BACKEND_BATCH_SIZE=args.larger_batch):
-                larger, larger_cpu = replay_batched(captured, home / "reports")
+                larger = replay_batched(captured, home / "reports")
             after = transform_ceiling(captured)
             # Other work on the machine moves the ceiling: the higher of the two (before and
             # after the replays) is the stricter reference.
@@ -380,18 +434,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{'ERB transform only (ceiling)':<30} {ceiling:8.1f} events/s  "
         f"(before/after the replays: {before:.1f} / {after:.1f})"
     )
-    print(_line(f"sync batched, ERB's ({default_batch})", erb_replayed, ceiling))
-    print(erb_cpu.line(ceiling))
-    print(_line(f"sync batched, pipelined ({default_batch})", replayed, ceiling))
-    print(cpu.line(ceiling))
-    print(_line(f"sync batched, pipelined ({args.larger_batch})", larger, ceiling))
-    print(larger_cpu.line(ceiling))
+    for name, replay in (
+        (f"sync batched, ERB's ({default_batch})", erb_replayed),
+        (f"sync batched, pipelined ({default_batch})", replayed),
+        (f"sync batched, pipelined ({args.larger_batch})", larger),
+    ):
+        print(replay.line(name, ceiling))
+        print(replay.cpu.line(ceiling))
     if not args.skip_load_tests:
         print(_line("sync batched, load test", batched, ceiling))
         print(_line("Celery worker, load test", worker, ceiling))
     print("(load test = generating the events too: enrollments, sinks, modulestore reads)")
-    for size, report in ((default_batch, replayed), (args.larger_batch, larger)):
-        share = (report.throughput_eps or 0.0) / ceiling
+    for size, replay in ((default_batch, replayed), (args.larger_batch, larger)):
+        share = replay.events_per_s / ceiling
         print(
             f"batched share of the ceiling, batches of {size}: {share:.0%} "
             f"(target >= {TARGET_SHARE:.0%})"
