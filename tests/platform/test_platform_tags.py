@@ -106,11 +106,12 @@ def test_object_tags_follow_tag_object(ch):
     assert list(ObjectTag.objects.values_list("tag_id", flat=True)) == [tags["Arts"].id]
 
 
-def test_free_text_object_tag_lineage_is_its_value(ch):
+def test_free_text_object_tag_lineage_is_its_value_as_written(ch):
+    """The lineage keeps non-ASCII text as written (readable, and found by a plain LIKE)."""
     taxonomy = tagging.create_taxonomy("Keywords", allow_free_text=True, export_id="kw")
-    tagging.tag_object("lb:OrgX:lib1:problem:p1", taxonomy, ["fresh idea"])
+    tagging.tag_object("lb:OrgX:lib1:problem:p1", taxonomy, ["idée fraîche"])
     assert live(ch, "object_tag", "object_id, tag, _value, lineage") == [
-        ("lb:OrgX:lib1:problem:p1", None, "fresh idea", '["fresh idea"]')
+        ("lb:OrgX:lib1:problem:p1", None, "idée fraîche", '["idée fraîche"]')
     ]
 
 
