@@ -167,3 +167,24 @@ def test_a_course_deleted_before_its_dump_runs_is_reported_and_not_written(ch, c
     assert outcome == "not found"
     assert f"Course {key} is not in the modulestore: nothing written" in caplog.text
     assert select(ch, counts) == before
+
+
+@pytest.mark.parametrize(
+    ("branch", "version"),
+    [
+        (None, None),
+        ("published-branch", None),
+        (None, "5f1e4c3b2a1d0e9f8a7b6c5d"),
+        ("draft-branch", "5f1e4c3b2a1d0e9f8a7b6c5d"),
+    ],
+)
+def test_block_locations_are_written_without_branch_or_version(branch, version):
+    """Split's blocks carry the branch and structure version they were read from in their keys
+    (split_mongo/split.py builds each course entry's key with ``version_guid``); the written
+    location is the plain key analytics joins on, whichever the key carried."""
+    from aspects_platform.sinks.course_blocks import _location_text
+    from opaque_keys.edx.locator import CourseLocator
+
+    course = CourseLocator("OrgX", "C1", "2026", branch=branch, version_guid=version)
+    location = course.make_usage_key("problem", "p1")
+    assert _location_text(location) == "block-v1:OrgX+C1+2026+type@problem+block@p1"
