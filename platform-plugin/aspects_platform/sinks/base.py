@@ -230,8 +230,8 @@ class ModelSink:
     def encode(self, rows: Sequence[Sequence[Any]], run: DumpRun) -> bytes:
         """The INSERT body for ``rows``: one list per column, in ``column_names()`` order."""
         count = len(rows)
-        # One values_list query: every row has the same length.
-        fetched = list(zip(*rows)) if rows else [()] * len(self.lookups)  # noqa: B905
+        # One values_list query: every row has the same length (``write`` never encodes none).
+        fetched = list(zip(*rows))  # noqa: B905
         columns: list[Sequence[Any]] = []
         for positions, encode in self._plan:
             if len(positions) == 1:

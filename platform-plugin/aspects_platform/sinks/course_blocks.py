@@ -56,15 +56,10 @@ def published_branch(store, course_key):
 
 
 def _location_text(location) -> str:
-    """The usage key without branch or version, as analytics joins on it."""
-    course_key = getattr(location, "course_key", None)
-    if course_key is not None and not (
-        getattr(course_key, "branch", None) or getattr(course_key, "version_guid", None)
-    ):
-        return str(location)  # already plain: skip two slow key copies per block
-    if hasattr(location, "version_agnostic"):
-        location = location.version_agnostic()
-    if hasattr(location, "for_branch"):
+    """The usage key without branch or version, as analytics joins on it (split's blocks
+    carry both; ``for_branch(None)`` drops the version too, and a plain key is not copied)."""
+    course_key = location.course_key
+    if course_key.branch or course_key.version_guid:
         location = location.for_branch(None)
     return str(location)
 

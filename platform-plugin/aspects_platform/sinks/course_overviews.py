@@ -36,16 +36,11 @@ COURSE_DATA_FIELDS = (
 )
 
 
-BOOLEAN_DATA_FIELDS = ("invitation_only", "enable_proctored_exams", "entrance_exam_enabled")
-
-
 def course_data_json(*values: Any) -> str:
     """The COURSE_DATA_FIELDS of one course, then its ``tags`` (tag ids), as a JSON object."""
     data = dict(zip((*COURSE_DATA_FIELDS, "tags"), values, strict=True))
     if data["lowest_passing_grade"] is not None:
         data["lowest_passing_grade"] = float(data["lowest_passing_grade"])
-    for name in BOOLEAN_DATA_FIELDS:
-        data[name] = bool(data[name])
     data["announcement"] = utc_datetime(data["announcement"])
     return json_text(data)
 
