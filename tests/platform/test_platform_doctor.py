@@ -249,10 +249,10 @@ def test_a_course_published_after_its_last_dump_is_listed(ch, clickhouse):
     blocks = XBlockSink()
     old_run = DumpRun(str(uuid.uuid4()), utc_datetime(now - timedelta(hours=3)))
     table = f"`{clickhouse.event_sink_database}`.course_blocks"
-    blocks.insert(ch, table, stale, blocks.rows(stale, old_run))
+    blocks.insert(ch, table, stale, blocks.rows(stale, old_run, {}))
     CourseOverview.objects.filter(id__in=[stale, never]).update(modified=now - timedelta(hours=2))
     # Fresh: written now, after its last publish.
-    blocks.insert(ch, table, fresh, blocks.rows(fresh, DumpRun.start()))
+    blocks.insert(ch, table, fresh, blocks.rows(fresh, DumpRun.start(), {}))
     CourseOverview.objects.filter(id=fresh).update(modified=now - timedelta(hours=2))
     findings, failed = doctor()
     assert not failed

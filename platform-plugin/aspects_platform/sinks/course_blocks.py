@@ -9,7 +9,6 @@ from typing import Any
 
 from aspects_platform.sinks.base import RUN_COLUMNS, DumpRun
 from aspects_platform.sinks.encoding import FORMAT, columns_body, json_text, utc_datetime
-from aspects_platform.sinks.tags import tag_ids_by_object
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +131,15 @@ class XBlockSink:
         return list(outline_order(course)), detached
 
     def rows(
-        self, course_key, run: DumpRun, tags: dict[str, list[int]] | None = None
+        self, course_key, run: DumpRun, tags: dict[str, list[int]]
     ) -> list[tuple[Any, ...]] | None:
         """Encoded rows for every block of the course, or None when the course is not found.
 
-        ``tags``: object id -> tag ids (``tags.tag_ids_by_object``), read here when not given.
+        ``tags``: object id -> tag ids (``tags.tag_ids_by_object``).
         """
         blocks = self.course_blocks(course_key)
         if blocks is None:
             return None
-        if tags is None:
-            tags = tag_ids_by_object(course_key)
         outline, detached = blocks
         org, key_text = course_key.org, str(course_key)
         all_blocks = [block for block, _ in outline] + detached
