@@ -183,12 +183,10 @@ class XBlockSink:
             )
         return rows
 
-    def insert(self, client, qualified_table: str, course_key, rows: list | None) -> int:
-        """Write the blocks of one course (one INSERT); returns the number of blocks."""
+    def insert(self, client, qualified_table: str, course_key, rows: list | None) -> None:
+        """Write the blocks of one course (one INSERT; none when the course is gone)."""
         if rows is None:
             log.warning("Course %s is not in the modulestore: no blocks written", course_key)
-            return 0
-        if rows:
+        elif rows:
             body = columns_body(list(zip(*rows, strict=True)))
             client.raw_insert(qualified_table, self.column_names(), body, fmt=FORMAT)
-        return len(rows)
