@@ -9,7 +9,7 @@ from common.djangoapps.student.models import CourseEnrollment, UserProfile
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 from xmodule.modulestore import ModuleStoreEnum
-from xmodule.modulestore.django import modulestore
+from xmodule.modulestore.django import SignalHandler, modulestore
 
 from tests.platform.conftest import latest_outline, naive_utc, select
 from tests.platform.factories import (
@@ -193,6 +193,24 @@ def test_course_publish_writes_overview_and_every_block_in_outline_order(ch):
     data = json.loads(by_id["a2a"][9])  # section, subsection and unit all differ here
     assert (data["section"], data["subsection"], data["unit"]) == (1, 2, 1)
     assert data["completion_mode"] == "aggregator"
+
+
+def test_course_data_json_gives_dates_as_the_utc_text_of_the_date_columns(ch):
+    """A datetime inside course_data_json (``announcement``) is the DateTime64 text the date
+    columns use, in UTC, whatever zone the course gave it; the other values keep their types."""
+    key = CourseKey.from_string("course-v1:OrgX+Ann+2026")
+    store = modulestore()
+    announced = datetime(2026, 3, 1, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+    with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key):
+        with SignalHandler.course_published.for_state(is_enabled=False):
+            store.create_course(
+                key.org, key.course, key.run, USER_ID, fields={"announcement": announced}
+            )
+    publish_course(key)
+    (text,) = select(ch, "SELECT course_data_json FROM course_overviews FINAL")[0]
+    data = json.loads(text)
+    assert data["announcement"] == "2026-03-01 09:30:00.000000"
+    assert data["invitation_only"] is False and data["lowest_passing_grade"] == 0.5
 
 
 def test_nested_verticals_keep_the_enclosing_unit_number(ch):

@@ -41,8 +41,7 @@ def course_data_json(*values: Any) -> str:
     data = dict(zip((*COURSE_DATA_FIELDS, "tags"), values, strict=True))
     if data["lowest_passing_grade"] is not None:
         data["lowest_passing_grade"] = float(data["lowest_passing_grade"])
-    data["announcement"] = utc_datetime(data["announcement"])
-    return json_text(data)
+    return json_text(data)  # announcement: a datetime, written as UTC text
 
 
 def _as_datetime(value: datetime | str | None) -> datetime | None:

@@ -108,7 +108,6 @@ def seed_courses(count: int, blocks_per_course: int, rng: random.Random) -> list
             "enrollment_start": now - timedelta(days=45),
             "enrollment_end": now + timedelta(days=30),
             "self_paced": number % 2 == 0,
-            "lowest_passing_grade": "0.50",
             "language": "en",
             "effort": "3 hours/week",
         }

@@ -16,6 +16,10 @@ from opaque_keys.edx.keys import CourseKey, UsageKey
 #: Block types whose completion is the aggregate of their children's.
 AGGREGATOR_TYPES = frozenset({"course", "chapter", "sequential", "vertical"})
 
+#: GRADE_CUTOFFS of a course whose grading policy does not set them (the default grading
+#: policy edx-platform's CourseBlock merges under ``grading_policy``: one grade, Pass at 50 %).
+DEFAULT_GRADE_CUTOFFS = {"Pass": 0.5}
+
 #: Course-level settings CourseOverview reads (xmodule/course_block.py field names).
 COURSE_SETTINGS = (
     "start",
@@ -25,7 +29,6 @@ COURSE_SETTINGS = (
     "self_paced",
     "advertised_start",
     "announcement",
-    "lowest_passing_grade",
     "invitation_only",
     "max_student_enrollments_allowed",
     "effort",
@@ -142,7 +145,29 @@ class SandboxBlock:
 
 
 class CourseBlock(SandboxBlock):
-    """The root block of a course; ``id`` is the course key, as on edx-platform's CourseBlock."""
+    """The root block of a course; ``id`` is the course key, as on edx-platform's CourseBlock.
+
+    ``grade_cutoffs`` and ``lowest_passing_grade`` are properties over the ``grading_policy``
+    field, as in xmodule/course_block.py (the minimum of the cutoffs; 0.5 for a new course).
+    """
+
+    @property
+    def grade_cutoffs(self) -> dict[str, float]:
+        """The grading policy's GRADE_CUTOFFS (the default policy's when it sets none)."""
+        policy = self._fields.get("grading_policy") or {}
+        return dict(policy.get("GRADE_CUTOFFS") or DEFAULT_GRADE_CUTOFFS)
+
+    @grade_cutoffs.setter
+    def grade_cutoffs(self, value: dict[str, float]) -> None:
+        self._fields["grading_policy"] = {
+            **(self._fields.get("grading_policy") or {}),
+            "GRADE_CUTOFFS": dict(value),
+        }
+
+    @property
+    def lowest_passing_grade(self) -> float:
+        """The lowest cutoff: the grade a learner needs to pass."""
+        return min(self.grade_cutoffs.values())
 
     @property
     def id(self) -> CourseKey:

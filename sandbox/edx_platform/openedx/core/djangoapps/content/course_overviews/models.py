@@ -15,8 +15,9 @@ from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 from xmodule.modulestore.blocks import COURSE_SETTINGS
 
-#: Course block settings copied into the overview (same names on both sides).
-COPIED_FIELDS = COURSE_SETTINGS
+#: Course block attributes copied into the overview (same names on both sides; the block's
+#: ``lowest_passing_grade`` is the minimum of its grade cutoffs).
+COPIED_FIELDS = (*COURSE_SETTINGS, "lowest_passing_grade")
 #: Non-null boolean fields: False when the course block leaves them unset.
 BOOLEAN_FIELDS = (
     "self_paced",
