@@ -201,6 +201,26 @@ def test_without_the_retirement_model_nothing_is_filtered_and_it_is_logged_once(
     assert "no_such.platform.models" in warnings[0].getMessage()
 
 
+@pytest.mark.django_db
+def test_a_username_with_the_operators_retired_prefix_marks_the_user(ch, settings):
+    """Users retired before the request table existed are known by the platform's
+    RETIRED_USERNAME_PREFIX, which operators may change: the configured one is used."""
+    settings.RETIRED_USERNAME_PREFIX = "gone_"
+    settings.RETIRED_USERNAME_FMT = "gone_{}"
+    settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
+        **settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG,
+        "user_retirement_request": {"module": "no_such.platform.models", "model": "Nope"},
+    }
+    users = seed(3)
+    User.objects.filter(pk=users[1].pk).update(username="gone_5f1e4c3b2a1d")
+    User.objects.filter(pk=users[2].pk).update(username="retired__user_5f1e4c3b")
+    ch.command("TRUNCATE TABLE user_profile")
+    dump("--object", "user_profile")
+    dumped = set(dumped_users(ch, "user_profile"))
+    assert users[1].id not in dumped
+    assert {users[0].id, users[2].id} <= dumped, "the default prefix is not the operator's"
+
+
 def test_non_pii_sinks_are_not_filtered(settings):
     from aspects_platform.sinks import sink_for
 
