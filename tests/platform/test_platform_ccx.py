@@ -69,3 +69,22 @@ def test_no_ccx_dump_while_the_feature_is_off(ch, ccx_feature):
     assert select(ch, "SELECT count() FROM course_blocks WHERE course_key LIKE 'ccx-v1:%'") == [
         (0,)
     ]
+
+
+def test_ccx_on_without_a_readable_ccx_model_still_dumps_the_master_course(
+    ch, ccx_feature, settings, caplog
+):
+    """CCX switched on while the CCX model cannot be imported (a wrong MODEL_CONFIG entry):
+    the master course is still written, and the operator is told why no CCX is."""
+    ccx_feature(True)
+    settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
+        **settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG,
+        "custom_course_edx": {"module": "no_such.ccx.models", "model": "Nope"},
+    }
+    course_key = build_course()
+    make_ccx(course_key)
+    ch.command("TRUNCATE TABLE course_overviews")
+    with caplog.at_level("WARNING", logger="aspects_platform.sinks.course_overviews"):
+        publish_course(course_key)
+    assert overview_rows(ch) == [(str(course_key), "OrgX", "C1 course")]
+    assert any("CCX courses cannot be read" in r.getMessage() for r in caplog.records)
