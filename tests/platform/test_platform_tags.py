@@ -16,7 +16,7 @@ from openedx_tagging.core.tagging.models import ObjectTag, Tag, Taxonomy
 from waffle.models import Flag
 
 from tests.platform.conftest import latest_outline, select, wait_for
-from tests.platform.factories import build_course, publish_course
+from tests.platform.factories import EXPECTED_OUTLINE, build_course, publish_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +151,20 @@ def test_tagging_a_course_dumps_it_again_with_its_tag_ids(ch):
     assert course_tags(ch, course_key) == expected
     tagging.tag_object(str(course_key), taxonomy, [])  # every tag removed: dumped again
     assert course_tags(ch, course_key) == []
+
+
+def test_without_the_tagging_models_courses_are_written_with_no_tags(ch, settings):
+    """A platform without openedx-learning's tagging (or a wrong MODEL_CONFIG entry): course
+    dumps still write the course and its blocks, with empty ``tags`` keys."""
+    settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG = {
+        **settings.EVENT_SINK_CLICKHOUSE_MODEL_CONFIG,
+        "object_tag": {"module": "no_such.tagging.models", "model": "Nope"},
+    }
+    course_key = build_course()
+    assert course_tags(ch, course_key) == []
+    outline = latest_outline(ch, course_key, "xblock_data_json")
+    assert len(outline) == len(EXPECTED_OUTLINE)
+    assert all(json.loads(data)["tags"] == [] for (data,) in outline)
 
 
 def test_tagging_a_block_dumps_its_course_with_the_block_tags(ch):
