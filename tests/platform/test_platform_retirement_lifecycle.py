@@ -351,6 +351,22 @@ def test_with_pii_off_no_waffle_flag_turns_a_pii_sink_on(ch, settings):
     assert select(ch, "SELECT count() FROM external_id") == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("retirement_switch", "profile_sink", "on"),
+    [(True, False, True), (False, True, True), (False, False, False)],
+)
+def test_retirement_runs_with_its_own_switch_or_any_pii_sink(
+    settings, retirement_switch, profile_sink, on
+):
+    """The retirement sink (switch ``auth_user``) is on by its own switch, or because a PII
+    sink is on (its rows must not outlive the user), and off only when both are off."""
+    settings.EVENT_SINK_CLICKHOUSE_PII_ENABLED = True
+    settings.EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED = retirement_switch
+    settings.EVENT_SINK_CLICKHOUSE_USER_PROFILE_ENABLED = profile_sink
+    settings.EVENT_SINK_CLICKHOUSE_EXTERNAL_ID_ENABLED = False
+    assert UserRetirementSink.is_enabled() is on
+
+
 def test_a_retirement_is_recorded_even_while_its_sink_is_off(settings):
     user, _ = leaver()
     retirement = request_deletion(user)
