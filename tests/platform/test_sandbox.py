@@ -140,6 +140,22 @@ def test_publish_sends_course_published_and_the_platform_receiver_refreshes_the_
     assert CourseOverview.objects.get(id=key).modified > overview.modified
 
 
+def test_the_lowest_passing_grade_follows_the_grade_cutoffs_studio_saves():
+    """CourseBlock.grade_cutoffs / lowest_passing_grade (xmodule/course_block.py): 0.5 for a
+    new course; Studio's grading page sets the cutoffs, the overview copies their minimum."""
+    key = small_course()
+    store = modulestore()
+    course = store.get_course(key)
+    assert (course.grade_cutoffs, course.lowest_passing_grade) == ({"Pass": 0.5}, 0.5)
+    with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key):
+        course = store.get_course(key)
+        course.grade_cutoffs = {"A": 0.8, "B": 0.65}
+        store.update_item(course, USER)
+    store.publish(key.make_usage_key("course", "course"), USER)
+    assert store.get_course(key).lowest_passing_grade == 0.65
+    assert float(CourseOverview.objects.get(id=key).lowest_passing_grade) == 0.65
+
+
 def test_retire_misc_sends_user_retire_lms_misc():
     from tests.platform.factories import make_user
     from tests.platform.retirement_pipeline import start_and_retire_misc
